@@ -1,0 +1,94 @@
+# esim build. `make run` and `make test` install missing Debian packages first
+# (scripts/deps.sh), then build in a sub-make so pkg-config sees the new packages.
+#
+#   make            build build/esim
+#   make run        the main job (see README)
+#   make test       the CUnit suite
+#   make check      the suite under AddressSanitizer + UndefinedBehaviorSanitizer
+#   make bench      benchmarks (timing lives here, never in tests)
+#   make install PREFIX=/usr/local
+
+BUILD ?= build
+PREFIX ?= /usr/local
+CC ?= gcc
+SAN ?= 0
+
+WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+        -Wpointer-arith -Wwrite-strings -Wvla -Wformat=2 -Wundef -Wcast-qual \
+        -Wold-style-definition -Wimplicit-fallthrough
+OPT := -O2 -g
+ifeq ($(SAN),1)
+OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags yaml-0.1 gsl zlib openblas 2>/dev/null)
+# GSL is linked against OpenBLAS as its CBLAS (not libgslcblas).
+PKG_LIBS := -lgsl $(shell pkg-config --libs openblas yaml-0.1 zlib 2>/dev/null) -lm -lpthread
+CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -Isim $(PKG_CFLAGS) -MMD -MP
+LDFLAGS := $(OPT)
+
+SIM_SRC := $(filter-out sim/main.c,$(shell find sim -name '*.c' | sort))
+TEST_SRC := $(shell find tests -name '*.c' | sort)
+SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
+
+.PHONY: all deps run test check bench install clean
+all: $(BUILD)/esim
+
+deps:
+	@sh scripts/deps.sh
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "CC $<"
+	@$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libesim.a: $(SIM_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/esim: $(BUILD)/sim/main.o $(BUILD)/libesim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+# Every test file declares its suites with TEST_SUITE(name, cases); the runner's
+# list is generated from them, so adding a test file needs no other edit.
+$(BUILD)/test_suites.h: $(TEST_SRC)
+	@mkdir -p $(dir $@)
+	@grep -ho '^TEST_SUITE([a-z0-9_]*' $(TEST_SRC) | sed 's/TEST_SUITE(\(.*\)/X(\1)/' > $@.tmp
+	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
+
+$(BUILD)/tests/main.o: $(BUILD)/test_suites.h
+$(TEST_OBJ): CFLAGS += -Itests -I$(BUILD)
+
+$(BUILD)/esim-tests: $(TEST_OBJ) $(BUILD)/libesim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcunit
+
+$(BUILD)/esim-bench: $(BUILD)/bench/bench.o $(BUILD)/libesim.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+
+run: deps
+	@$(MAKE) --no-print-directory all
+	@sh scripts/run.sh $(BUILD)/esim
+
+test: deps
+	@$(MAKE) --no-print-directory $(BUILD)/esim $(BUILD)/esim-tests
+	@./$(BUILD)/esim-tests
+
+check: deps
+	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 build-san/esim build-san/esim-tests
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ./build-san/esim-tests
+
+bench: deps
+	@$(MAKE) --no-print-directory $(BUILD)/esim $(BUILD)/esim-bench
+	@sh scripts/bench.sh $(BUILD)
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim
+	install -m 755 $(BUILD)/esim $(DESTDIR)$(PREFIX)/bin/esim
+	cp -r configs energy-tables $(DESTDIR)$(PREFIX)/share/esim/
+
+clean:
+	rm -rf build build-san
+
+-include $(SIM_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench.d

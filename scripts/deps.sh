@@ -1,0 +1,29 @@
+#!/bin/sh
+# Installs the Debian packages esim needs, and only those that are missing.
+# A package counts as present when pkg-config (libraries) or a file check
+# (programs, data) finds it, so a machine that already has everything is
+# never touched and needs no root.
+set -eu
+
+missing=""
+need_pc() { pkg-config --exists "$1" 2>/dev/null || missing="$missing $2"; }
+need_file() { [ -e "$1" ] || missing="$missing $2"; }
+
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+need_pc yaml-0.1 libyaml-dev
+need_pc gsl libgsl-dev
+need_pc openblas libopenblas-dev
+need_pc cunit libcunit1-dev
+need_pc zlib zlib1g-dev
+need_file /usr/bin/gnuplot gnuplot-nox
+need_file /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz dataset-fashion-mnist
+command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+
+[ -z "$missing" ] && exit 0
+
+echo "deps: installing$missing" >&2
+if [ "$(id -u)" -eq 0 ]; then sudo=""; else sudo="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+# shellcheck disable=SC2086
+$sudo apt-get install -y -qq --no-install-recommends $missing >&2

@@ -1,0 +1,120 @@
+/* YAML configuration: documents loaded with node positions, and table-driven
+ * decoding of mappings into C structs (one row per key: name, type, offset,
+ * range, default, required), in the manner of Redis's config table.
+ *
+ * Every error is SIM_ERR_CONFIG with the file, 1-based line and column of the
+ * offending node. Unknown keys, duplicate keys, missing required keys, wrong
+ * types, numbers with trailing junk, out-of-range values and misspelt enum
+ * names are all errors; nothing is silently corrected. */
+#ifndef SIM_CFG_CFG_H
+#define SIM_CFG_CFG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <yaml.h>
+
+#include "core/err.h"
+
+/* A loaded YAML document. Caller-allocated; cfg_doc_load fills it,
+ * cfg_doc_deinit releases it. Nodes are borrowed from the document. */
+struct cfg_doc {
+	yaml_document_t doc;
+	char path[256];
+	bool loaded;
+};
+
+int cfg_doc_load(struct cfg_doc *doc, const char *path, struct sim_err *err);
+/* Loads from memory; name is used as the file name in errors. */
+int cfg_doc_load_string(struct cfg_doc *doc, const char *name, const char *text,
+			struct sim_err *err);
+void cfg_doc_deinit(struct cfg_doc *doc);
+/* The root node (never NULL after a successful load). */
+yaml_node_t *cfg_doc_root(struct cfg_doc *doc);
+
+/* Sets a config error positioned at node; returns SIM_ERR_CONFIG. */
+int cfg_err_at(struct sim_err *err, const struct cfg_doc *doc, const yaml_node_t *node,
+	       const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+/* Node helpers. Returned nodes are borrowed. */
+bool cfg_is_map(const yaml_node_t *node);
+bool cfg_is_seq(const yaml_node_t *node);
+bool cfg_is_scalar(const yaml_node_t *node);
+const char *cfg_scalar(const yaml_node_t *node); /* NULL if not a scalar */
+size_t cfg_seq_len(const yaml_node_t *seq);
+yaml_node_t *cfg_seq_item(struct cfg_doc *doc, const yaml_node_t *seq, size_t i);
+/* Value node for key in map, or NULL when absent (not an error). */
+yaml_node_t *cfg_map_get(struct cfg_doc *doc, const yaml_node_t *map, const char *key);
+/* Errors (positioned) unless node is a mapping / sequence; what names the thing. */
+int cfg_expect_map(const struct cfg_doc *doc, const yaml_node_t *node, const char *what,
+		   struct sim_err *err);
+int cfg_expect_seq(const struct cfg_doc *doc, const yaml_node_t *node, const char *what,
+		   struct sim_err *err);
+
+/* Scalar parsers: strict (whole string, no junk), positioned errors. */
+int cfg_parse_i64(const struct cfg_doc *doc, const yaml_node_t *node, int64_t min, int64_t max,
+		  int64_t *out, struct sim_err *err);
+int cfg_parse_double(const struct cfg_doc *doc, const yaml_node_t *node, double min, double max,
+		     double *out, struct sim_err *err);
+int cfg_parse_bool(const struct cfg_doc *doc, const yaml_node_t *node, bool *out,
+		   struct sim_err *err);
+/* Looks the scalar up in names[0..count); errors name the choices and the closest one. */
+int cfg_parse_enum(const struct cfg_doc *doc, const yaml_node_t *node,
+		   const char *const *names, int count, int *out, struct sim_err *err);
+
+enum cfg_type {
+	CFG_INT,    /* signed integer; size 4 or 8 */
+	CFG_UINT,   /* unsigned integer; size 4 or 8 */
+	CFG_DOUBLE, /* size 8 */
+	CFG_BOOL,   /* true/false only */
+	CFG_STRING, /* copied into a char array of `size` bytes */
+	CFG_ENUM,   /* int index into names */
+	CFG_MAP,    /* stores a borrowed yaml_node_t * for the caller to decode */
+	CFG_SEQ,    /* stores a borrowed yaml_node_t * for the caller to decode */
+	CFG_SCALAR_NODE, /* stores a borrowed yaml_node_t * to a scalar */
+	CFG_ANY,    /* stores a borrowed yaml_node_t * of any kind */
+	CFG_TYPE_COUNT
+};
+
+/* One row of a decoding table. */
+struct cfg_field {
+	const char *key;
+	enum cfg_type type;
+	size_t offset;
+	size_t size;
+	double min, max;          /* inclusive range for numbers */
+	const char *def;          /* default, parsed like a YAML value; NULL = none */
+	bool required;
+	const char *const *names; /* CFG_ENUM */
+	int name_count;
+	const char *help;         /* one line, used in docs and error messages */
+};
+
+#define CFG_MEMBER_SIZE(st, m) sizeof(((st *)0)->m)
+#define CFG_NUM(st, m, key, ty, lo, hi, dflt, req, hlp) \
+	{ key, ty, offsetof(st, m), CFG_MEMBER_SIZE(st, m), lo, hi, dflt, req, NULL, 0, hlp }
+#define CFG_I(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_INT, lo, hi, dflt, req, hlp)
+#define CFG_U(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_UINT, lo, hi, dflt, req, hlp)
+#define CFG_D(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_DOUBLE, lo, hi, dflt, req, hlp)
+#define CFG_B(st, m, key, dflt, req, hlp) CFG_NUM(st, m, key, CFG_BOOL, 0, 1, dflt, req, hlp)
+#define CFG_S(st, m, key, dflt, req, hlp) CFG_NUM(st, m, key, CFG_STRING, 0, 0, dflt, req, hlp)
+#define CFG_E(st, m, key, nm, cnt, dflt, req, hlp) \
+	{ key, CFG_ENUM, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, nm, cnt, hlp }
+#define CFG_N(st, m, key, ty, req, hlp) CFG_NUM(st, m, key, ty, 0, 0, NULL, req, hlp)
+
+/* Decodes mapping node into out using fields[0..n). Absent keys take their
+ * default (or stay as the caller initialised them when there is none); absent
+ * required keys, unknown keys and duplicates are errors. If present is not
+ * NULL, bit i is set when fields[i] was given in the file (n <= 64). */
+int cfg_decode(struct cfg_doc *doc, const yaml_node_t *map, const struct cfg_field *fields,
+	       size_t n, void *out, uint64_t *present, struct sim_err *err);
+
+/* Decodes one value (a scalar from a file or a default string) into the field's
+ * slot in out. Used by cfg_decode and by sweeps that override single fields. */
+int cfg_decode_value(struct cfg_doc *doc, const yaml_node_t *node, const struct cfg_field *f,
+		     void *out, struct sim_err *err);
+
+/* Index of the name closest to s by edit distance (for "did you mean"). */
+int cfg_closest(const char *s, const char *const *names, int count);
+
+#endif

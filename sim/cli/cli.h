@@ -1,0 +1,25 @@
+/* Command-line helpers shared by the subcommands, and the subcommand entry
+ * points. Each command returns a process exit status (0 ok, 2 usage/config
+ * error, 1 other failure) and prints its own errors; only main exits. */
+#ifndef SIM_CLI_CLI_H
+#define SIM_CLI_CLI_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+/* Strict number parsing for option values: whole string, in range, else a
+ * usage error naming the option. */
+int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out,
+		  struct sim_err *err);
+int cli_parse_double(const char *opt, const char *s, double min, double max, double *out,
+		     struct sim_err *err);
+/* Prints err and returns its exit status. */
+int cli_fail(const struct sim_err *err);
+/* True when stdout/stderr is a terminal (progress bars only there). */
+bool cli_is_tty(int fd);
+
+int cmd_net(int argc, char **argv);
+
+#endif

@@ -1,0 +1,42 @@
+/* esim command line: dispatches to one subcommand per task. Only this file
+ * chooses the process exit status. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *help;
+};
+
+static const struct command commands[] = {
+	{"net", cmd_net, "print a network's layers, shapes, weights and MACs"},
+};
+
+static void usage(FILE *out)
+{
+	fprintf(out, "usage: esim COMMAND [options]   (esim COMMAND --help for details)\n\n");
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		fprintf(out, "  %-10s %s\n", commands[i].name, commands[i].help);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return 0;
+	}
+	for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+		if (strcmp(argv[1], commands[i].name) == 0)
+			return commands[i].run(argc - 1, argv + 1);
+	fprintf(stderr, "esim: unknown command '%s'\n", argv[1]);
+	usage(stderr);
+	return 2;
+}

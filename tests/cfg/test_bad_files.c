@@ -1,0 +1,84 @@
+/* Every bad input file under tests/data/bad/<loader>/ states, in its first
+ * lines, the error it must produce:
+ *     # expect: LINE:COL: message fragment
+ * The file is loaded with the loader named by its folder and the error's line,
+ * column and message are checked, so each file documents its own diagnosis. */
+#include <glob.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "test.h"
+#include "workload/network.h"
+
+typedef int (*bad_loader)(const char *path, struct sim_err *err);
+
+static int load_network(const char *path, struct sim_err *err)
+{
+	struct wl_network net;
+	int rc = wl_network_load(&net, path, err);
+	if (rc == 0)
+		wl_network_deinit(&net);
+	return rc;
+}
+
+static const struct {
+	const char *dir;
+	bad_loader load;
+} loaders[] = {
+	{"network", load_network},
+};
+
+static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	char buf[512];
+	int found = -1;
+	while (fgets(buf, sizeof buf, f)) {
+		if (sscanf(buf, "# expect: %d:%d: %511[^\n]", line, col, buf) == 3) {
+			snprintf(frag, size, "%s", buf);
+			found = 0;
+			break;
+		}
+	}
+	fclose(f);
+	return found;
+}
+
+static void test_bad_files(void)
+{
+	size_t total = 0;
+	for (size_t k = 0; k < sizeof loaders / sizeof loaders[0]; k++) {
+		char pattern[256];
+		snprintf(pattern, sizeof pattern, "tests/data/bad/%s/*.yaml", loaders[k].dir);
+		glob_t g;
+		if (glob(pattern, 0, NULL, &g) != 0)
+			continue;
+		for (size_t i = 0; i < g.gl_pathc; i++) {
+			const char *path = g.gl_pathv[i];
+			int line = 0, col = 0;
+			char frag[512];
+			CU_ASSERT_EQUAL_FATAL(read_expectation(path, &line, &col, frag, sizeof frag), 0);
+			struct sim_err err;
+			sim_err_clear(&err);
+			int rc = loaders[k].load(path, &err);
+			int ok = rc == SIM_ERR_CONFIG && err.line == line && err.col == col &&
+				 strstr(err.msg, frag) != NULL && strcmp(err.file, path) == 0;
+			if (!ok) {
+				fprintf(stderr, "\n%s: expected %d:%d '%s', got rc=%d ", path, line, col,
+					frag, rc);
+				sim_err_print(&err, stderr);
+			}
+			CU_ASSERT(ok);
+			total++;
+		}
+		globfree(&g);
+	}
+	CU_ASSERT(total >= 1);
+}
+
+static const struct test_case cases[] = {
+	{"every bad file gives its stated error", test_bad_files},
+};
+TEST_SUITE(cfg_bad_files, cases);
