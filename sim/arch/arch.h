@@ -1,0 +1,86 @@
+/* Accelerator architectures: a DRAM, a global buffer (GLB), a PE array with an
+ * inter-PE network, and per-PE register files (RF), as in Eyeriss (ISCA 2016,
+ * JSSC 2017). An architecture names its dataflow, sizes and word bits, how
+ * zeros are handled, and how sparse data is stored in DRAM.
+ *
+ * Sizes are in bytes or words as their names say; a word is word_bits wide
+ * unless a data type's bitwidth overrides it (see struct arch_bits). */
+#ifndef SIM_ARCH_ARCH_H
+#define SIM_ARCH_ARCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/err.h"
+
+enum arch_dataflow {
+	ARCH_DF_RS,  /* row-stationary */
+	ARCH_DF_WS,  /* weight-stationary */
+	ARCH_DF_OS,  /* output-stationary */
+	ARCH_DF_NLR, /* no local reuse */
+	ARCH_DF_COUNT
+};
+extern const char *const arch_dataflow_names[ARCH_DF_COUNT]; /* "rs", "ws", "os", "nlr" */
+
+/* What the hardware does with a zero operand. */
+enum arch_zero_policy {
+	ARCH_ZERO_NONE, /* zeros are processed like any value */
+	ARCH_ZERO_GATE, /* the MAC and the other operand's RF read are gated: energy saved, no cycle */
+	ARCH_ZERO_SKIP, /* the MAC is skipped: energy and cycles saved */
+	ARCH_ZERO_COUNT
+};
+extern const char *const arch_zero_policy_names[ARCH_ZERO_COUNT]; /* "none", "gate", "skip" */
+
+/* How weights are stored in DRAM. */
+enum arch_weight_format {
+	ARCH_WFMT_DENSE,
+	ARCH_WFMT_RELATIVE_INDEX, /* nonzeros + index_bits gap each, filler zeros (Deep Compression) */
+	ARCH_WFMT_COUNT
+};
+extern const char *const arch_weight_format_names[ARCH_WFMT_COUNT]; /* "dense", "relative_index" */
+
+/* How feature maps are stored in DRAM. */
+enum arch_fmap_format {
+	ARCH_FFMT_DENSE,
+	ARCH_FFMT_RLC, /* Eyeriss run-length coding: (run, value) pairs packed in words */
+	ARCH_FFMT_COUNT
+};
+extern const char *const arch_fmap_format_names[ARCH_FFMT_COUNT]; /* "dense", "rlc" */
+
+struct arch {
+	char name[64];
+	char path[256];
+	enum arch_dataflow dataflow;
+	uint32_t word_bits;          /* default bits per value */
+	double clock_mhz;
+
+	uint32_t pe_rows, pe_cols;   /* physical PE array */
+
+	uint64_t glb_bytes;          /* whole GLB */
+	uint64_t glb_weight_bytes;   /* part reserved for weights; 0 = one shared GLB */
+
+	/* Per-PE RF. Either separate scratchpads per data type (Eyeriss chip:
+	 * 12 / 224 / 24 words) or one shared RF of rf_bytes (ISCA 2016: 512 B).
+	 * rf_split tells which is in force. */
+	bool rf_split;
+	uint32_t rf_ifmap_words, rf_weight_words, rf_psum_words;
+	uint32_t rf_bytes;
+
+	/* DRAM bandwidth in bytes per cycle; 0 = not modelled (compute-bound cycles). */
+	double dram_bytes_per_cycle;
+
+	enum arch_zero_policy ifmap_zeros;
+	enum arch_zero_policy weight_zeros;
+	enum arch_weight_format weight_format;
+	uint32_t weight_index_bits;  /* relative_index */
+	enum arch_fmap_format fmap_format;
+	uint32_t rlc_run_bits;       /* rlc: bits of a zero run (Eyeriss: 5) */
+	uint32_t rlc_value_bits;     /* rlc: bits of a value (Eyeriss: 16) */
+	uint32_t rlc_word_bits;      /* rlc: DRAM word holding pairs + a last bit (Eyeriss: 64) */
+};
+
+/* Loads an architecture file. a is caller-allocated and holds no heap memory. */
+int arch_load(struct arch *a, const char *path, struct sim_err *err);
+int arch_load_string(struct arch *a, const char *name, const char *text, struct sim_err *err);
+
+#endif

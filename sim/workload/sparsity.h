@@ -1,0 +1,39 @@
+/* Sparsity profiles: per-layer weight density (with the pruning granularity it
+ * came from) and input-activation density, for the simulator and for storage
+ * accounting. Layers not listed are dense. Layer names are checked against the
+ * network: a name that is not a CONV/FC layer of the network is an error. */
+#ifndef SIM_WORKLOAD_SPARSITY_H
+#define SIM_WORKLOAD_SPARSITY_H
+
+#include "core/err.h"
+#include "workload/network.h"
+
+enum wl_granularity {
+	WL_GRAN_0D, /* single weight */
+	WL_GRAN_1D, /* kernel row W[m][c][r][:] (FC: block along a row) */
+	WL_GRAN_2D, /* kernel W[m][c][:][:] */
+	WL_GRAN_3D, /* filter W[m][:][:][:] (FC: whole row, i.e. an output neuron) */
+	WL_GRAN_COUNT
+};
+extern const char *const wl_granularity_names[WL_GRAN_COUNT]; /* "0d", "1d", "2d", "3d" */
+
+struct wl_layer_sparsity {
+	double weight_density;  /* fraction of weights kept, (0, 1] */
+	double ifmap_density;   /* fraction of nonzero input activations, (0, 1] */
+	enum wl_granularity granularity;
+};
+
+struct wl_sparsity {
+	char name[64];
+	int n_layers;                      /* == the network's n_layers */
+	struct wl_layer_sparsity *layers;  /* owned; indexed like the network's layers */
+};
+
+/* Fills s with a dense profile for net. */
+int wl_sparsity_dense(struct wl_sparsity *s, const struct wl_network *net, struct sim_err *err);
+/* Loads a profile for net (borrowed). Caller owns s's contents. */
+int wl_sparsity_load(struct wl_sparsity *s, const struct wl_network *net, const char *path,
+		     struct sim_err *err);
+void wl_sparsity_deinit(struct wl_sparsity *s);
+
+#endif
