@@ -30,6 +30,7 @@ LDFLAGS := $(OPT)
 SIM_SRC := $(filter-out sim/main.c,$(shell find sim -name '*.c' | sort))
 TEST_SRC := $(shell find tests -name '*.c' | sort)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
+$(BUILD)/bench/%.o: CFLAGS += -Ibench
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
 .PHONY: all deps run test check bench install clean
@@ -63,7 +64,10 @@ $(TEST_OBJ): CFLAGS += -Itests -I$(BUILD)
 $(BUILD)/esim-tests: $(TEST_OBJ) $(BUILD)/libesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcunit
 
-$(BUILD)/esim-bench: $(BUILD)/bench/bench.o $(BUILD)/libesim.a
+# Each bench/NAME.c is a standalone program build/bench/NAME; scripts/bench.sh runs them.
+BENCH_SRC := $(shell find bench -name '*.c' | sort)
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
+$(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libesim.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 run: deps
@@ -80,7 +84,7 @@ check: deps
 	  ./build-san/esim-tests
 
 bench: deps
-	@$(MAKE) --no-print-directory $(BUILD)/esim $(BUILD)/esim-bench
+	@$(MAKE) --no-print-directory $(BUILD)/esim $(BENCH_BIN)
 	@sh scripts/bench.sh $(BUILD)
 
 install: all
@@ -91,4 +95,4 @@ install: all
 clean:
 	rm -rf build build-san
 
--include $(SIM_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BUILD)/bench/bench.d
+-include $(SIM_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BENCH_SRC:%.c=$(BUILD)/%.d)
