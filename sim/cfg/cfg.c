@@ -379,9 +379,31 @@ int cfg_decode_value(struct cfg_doc *doc, const yaml_node_t *node, const struct 
 	return SIM_ERR_INTERNAL;
 }
 
+int cfg_err_unknown_key(const struct cfg_doc *doc, const yaml_node_t *knode, const char *key,
+			const struct cfg_field *fields, size_t n, struct sim_err *err)
+{
+	const char *names[64];
+	assert(n <= 64);
+	for (size_t j = 0; j < n; j++)
+		names[j] = fields[j].key;
+	char choices[600];
+	join_names(choices, sizeof choices, names, (int)n);
+	int near = cfg_closest(key, names, (int)n);
+	if (near >= 0)
+		return cfg_err_at(err, doc, knode, "unknown key '%s' (did you mean '%s'?)", key,
+				  names[near]);
+	return cfg_err_at(err, doc, knode, "unknown key '%s' (expected one of: %s)", key, choices);
+}
+
 /* Applies a table default: the string is decoded as if it were a plain scalar. */
 static void apply_default(struct cfg_doc *doc, const struct cfg_field *f, void *out)
 {
+	if (f->type == CFG_STRING) {
+		/* An empty string default means "not given"; files may not say "". */
+		assert(strlen(f->def) < f->size);
+		memcpy((char *)out + f->offset, f->def, strlen(f->def) + 1);
+		return;
+	}
 	yaml_node_t fake;
 	memset(&fake, 0, sizeof fake);
 	fake.type = YAML_SCALAR_NODE;
@@ -407,23 +429,10 @@ int cfg_decode(struct cfg_doc *doc, const yaml_node_t *map, const struct cfg_fie
 		const char *key = cfg_scalar(knode);
 		if (!key)
 			return cfg_err_at(err, doc, knode, "keys must be plain names");
-		size_t i;
-		for (i = 0; i < n; i++)
-			if (strcmp(fields[i].key, key) == 0)
-				break;
-		if (i == n) {
-			const char *names[64];
-			for (size_t j = 0; j < n; j++)
-				names[j] = fields[j].key;
-			char choices[600];
-			join_names(choices, sizeof choices, names, (int)n);
-			int near = cfg_closest(key, names, (int)n);
-			if (near >= 0)
-				return cfg_err_at(err, doc, knode,
-						  "unknown key '%s' (did you mean '%s'?)", key, names[near]);
-			return cfg_err_at(err, doc, knode, "unknown key '%s' (expected one of: %s)", key,
-					  choices);
-		}
+		long found = cfg_field_find(fields, n, key);
+		if (found < 0)
+			return cfg_err_unknown_key(doc, knode, key, fields, n, err);
+		size_t i = (size_t)found;
 		if (seen & (UINT64_C(1) << i))
 			return cfg_err_at(err, doc, knode, "duplicate key '%s'", key);
 		seen |= UINT64_C(1) << i;
@@ -442,4 +451,59 @@ int cfg_decode(struct cfg_doc *doc, const yaml_node_t *map, const struct cfg_fie
 	if (present)
 		*present = seen;
 	return 0;
+}
+
+void cfg_format_value(const struct cfg_field *f, const void *obj, char *buf, size_t size)
+{
+	const void *slot = (const char *)obj + f->offset;
+	switch (f->type) {
+	case CFG_INT:
+		snprintf(buf, size, "%lld",
+			 f->size == 4 ? (long long)*(const int32_t *)slot : (long long)*(const int64_t *)slot);
+		return;
+	case CFG_UINT:
+		snprintf(buf, size, "%llu",
+			 f->size == 4 ? (unsigned long long)*(const uint32_t *)slot
+				      : (unsigned long long)*(const uint64_t *)slot);
+		return;
+	case CFG_DOUBLE:
+		snprintf(buf, size, "%.17g", *(const double *)slot);
+		/* Prefer the shortest text that reads back to the same value. */
+		for (int prec = 1; prec < 17; prec++) {
+			char tmp[64];
+			snprintf(tmp, sizeof tmp, "%.*g", prec, *(const double *)slot);
+			if (strtod(tmp, NULL) == *(const double *)slot) {
+				snprintf(buf, size, "%s", tmp);
+				break;
+			}
+		}
+		return;
+	case CFG_BOOL:
+		snprintf(buf, size, "%s", *(const bool *)slot ? "true" : "false");
+		return;
+	case CFG_STRING:
+		snprintf(buf, size, "%s", (const char *)slot);
+		return;
+	case CFG_ENUM: {
+		int v = *(const int *)slot;
+		snprintf(buf, size, "%s", v >= 0 && v < f->name_count ? f->names[v] : "?");
+		return;
+	}
+	case CFG_MAP:
+	case CFG_SEQ:
+	case CFG_SCALAR_NODE:
+	case CFG_ANY:
+	case CFG_TYPE_COUNT:
+		break;
+	}
+	if (size)
+		buf[0] = '\0';
+}
+
+long cfg_field_find(const struct cfg_field *fields, size_t n, const char *key)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(fields[i].key, key) == 0)
+			return (long)i;
+	return -1;
 }

@@ -114,6 +114,18 @@ int cfg_decode(struct cfg_doc *doc, const yaml_node_t *map, const struct cfg_fie
 int cfg_decode_value(struct cfg_doc *doc, const yaml_node_t *node, const struct cfg_field *f,
 		     void *out, struct sim_err *err);
 
+/* Writes the canonical text of field f's value in obj (numbers in shortest
+ * round-trip form, enums by name, strings as is) into buf. Node-valued fields
+ * are not formattable and give "". */
+void cfg_format_value(const struct cfg_field *f, const void *obj, char *buf, size_t size);
+
+/* Index of f's row for key in fields[0..n), or -1. */
+long cfg_field_find(const struct cfg_field *fields, size_t n, const char *key);
+
+/* The error for a key that is not in fields[0..n), with a "did you mean". */
+int cfg_err_unknown_key(const struct cfg_doc *doc, const yaml_node_t *knode, const char *key,
+			const struct cfg_field *fields, size_t n, struct sim_err *err);
+
 /* Index of the name closest to s by edit distance (for "did you mean"). */
 int cfg_closest(const char *s, const char *const *names, int count);
 

@@ -149,7 +149,20 @@ static int check_cell(const struct sweep_results *r, const char *cell, struct si
 }
 
 /* Reads an existing file: header check, rows, and removal of a partial last line. */
-static int load_existing(struct sweep_results *r, FILE *f, bool *empty, struct sim_err *err)
+static int adopt_header(struct sweep_results *r, const char *line, struct sim_err *err)
+{
+	size_t n = 1;
+	for (const char *c = line; *c; c++)
+		n += *c == ',';
+	r->n_cols = n;
+	return split_line(line, n, &r->cols, err) == SIM_ERR_NOMEM ? SIM_ERR_NOMEM : 0;
+}
+
+/* Reads rows from f. With r->cols NULL the file's header is adopted (read-only
+ * use); otherwise it must match. A partial last line is dropped, and cut off
+ * the file when truncate_partial is set. */
+static int load_existing(struct sweep_results *r, FILE *f, bool truncate_partial, bool *empty,
+			 struct sim_err *err)
 {
 	char *line = NULL;
 	size_t cap = 0;
@@ -165,6 +178,13 @@ static int load_existing(struct sweep_results *r, FILE *f, bool *empty, struct s
 			break;
 		}
 		line[len - 1] = '\0';
+		if (lineno == 1 && !r->cols) {
+			rc = adopt_header(r, line, err);
+			if (rc)
+				break;
+			good_end += len;
+			continue;
+		}
 		char **cells;
 		int src = split_line(line, r->n_cols, &cells, err);
 		if (src == SIM_ERR_NOMEM) {
@@ -204,7 +224,7 @@ static int load_existing(struct sweep_results *r, FILE *f, bool *empty, struct s
 	}
 	free(line);
 	*empty = lineno == 0 || (lineno == 1 && r->dropped_partial);
-	if (rc == 0 && r->dropped_partial && truncate(r->path, good_end))
+	if (rc == 0 && r->dropped_partial && truncate_partial && truncate(r->path, good_end))
 		rc = sim_err_set(err, SIM_ERR_IO, r->path, 0, 0, "cannot truncate: %s", strerror(errno));
 	return rc;
 }
@@ -228,7 +248,7 @@ int sweep_results_open(struct sweep_results *r, const char *path, const char *co
 	FILE *f = fopen(path, "r");
 	if (f) {
 		bool empty = false;
-		int rc = load_existing(r, f, &empty, err);
+		int rc = load_existing(r, f, true, &empty, err);
 		fclose(f);
 		if (rc)
 			goto fail;
@@ -300,5 +320,22 @@ int sweep_results_append(struct sweep_results *r, const char *const *cells, stru
 		rc = push_row(r, copy, err);
 	if (rc)
 		free_cells(copy, r->n_cols);
+	return rc;
+}
+
+int sweep_results_read(struct sweep_results *r, const char *path, struct sim_err *err)
+{
+	memset(r, 0, sizeof *r);
+	snprintf(r->path, sizeof r->path, "%s", path);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open: %s", strerror(errno));
+	bool empty = false;
+	int rc = load_existing(r, f, false, &empty, err);
+	fclose(f);
+	if (rc == 0 && (empty || !r->cols))
+		rc = sim_err_set(err, SIM_ERR_DATA, path, 1, 1, "no header line");
+	if (rc)
+		sweep_results_deinit(r);
 	return rc;
 }

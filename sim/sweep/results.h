@@ -36,6 +36,10 @@ int sweep_results_open(struct sweep_results *r, const char *path, const char *co
 		       size_t n_cols, struct sim_err *err);
 void sweep_results_deinit(struct sweep_results *r);
 
+/* Reads path without changing it, adopting its header (for plotting). A
+ * partial last line is ignored. */
+int sweep_results_read(struct sweep_results *r, const char *path, struct sim_err *err);
+
 /* Row index of the point with this id, or -1. */
 long sweep_results_find(const struct sweep_results *r, const char *point_id);
 

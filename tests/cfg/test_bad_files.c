@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "test.h"
+#include "sweep/experiment.h"
 #include "workload/network.h"
 
 typedef int (*bad_loader)(const char *path, struct sim_err *err);
@@ -21,11 +22,21 @@ static int load_network(const char *path, struct sim_err *err)
 	return rc;
 }
 
+static int load_experiment(const char *path, struct sim_err *err)
+{
+	struct sweep_experiment e;
+	int rc = sweep_experiment_load(&e, path, err);
+	if (rc == 0)
+		sweep_experiment_deinit(&e);
+	return rc;
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
 } loaders[] = {
 	{"network", load_network},
+	{"experiment", load_experiment},
 };
 
 static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)
