@@ -47,6 +47,15 @@ enum arch_fmap_format {
 };
 extern const char *const arch_fmap_format_names[ARCH_FFMT_COUNT]; /* "dense", "rlc" */
 
+/* On-chip storage of one dataflow in an equal-area comparison (ISCA 2016
+ * section VI-B: every dataflow gets the same storage area, split differently
+ * between a shared per-PE RF and the GLB). Added for arch_set_dataflow. */
+struct arch_storage {
+	bool given;         /* the file (or the base description) defines it */
+	uint32_t rf_bytes;  /* shared per-PE RF; 0 = no RF (only no-local-reuse) */
+	uint64_t glb_bytes; /* shared GLB (no weight partition) */
+};
+
 struct arch {
 	char name[64];
 	char path[256];
@@ -77,10 +86,25 @@ struct arch {
 	uint32_t rlc_run_bits;       /* rlc: bits of a zero run (Eyeriss: 5) */
 	uint32_t rlc_value_bits;     /* rlc: bits of a value (Eyeriss: 16) */
 	uint32_t rlc_word_bits;      /* rlc: DRAM word holding pairs + a last bit (Eyeriss: 64) */
+
+	/* Added: per-dataflow storage from the optional `per_dataflow` section.
+	 * per_dataflow[dataflow] always holds the file's own rf/glb when the RF is
+	 * the shared form; other entries only when the file gives them. */
+	struct arch_storage per_dataflow[ARCH_DF_COUNT];
 };
 
 /* Loads an architecture file. a is caller-allocated and holds no heap memory. */
 int arch_load(struct arch *a, const char *path, struct sim_err *err);
 int arch_load_string(struct arch *a, const char *name, const char *text, struct sim_err *err);
+
+/* Added. Switches a to dataflow df; if a->per_dataflow[df].given, the RF and
+ * GLB sizes become that dataflow's (shared RF of rf_bytes, GLB of glb_bytes),
+ * otherwise the storage is left as it is. SIM_ERR_USAGE for a bad df. */
+int arch_set_dataflow(struct arch *a, enum arch_dataflow df, struct sim_err *err);
+/* Added. Number of physical PEs (pe_rows * pe_cols). */
+uint32_t arch_pe_count(const struct arch *a);
+/* Added. Per-PE RF capacity in bits (split: sum of the three scratchpads in
+ * word_bits words; shared: rf_bytes * 8). */
+uint64_t arch_rf_bits(const struct arch *a);
 
 #endif

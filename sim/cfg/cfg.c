@@ -69,6 +69,18 @@ void cfg_doc_deinit(struct cfg_doc *doc)
 	doc->loaded = false;
 }
 
+int cfg_doc_decode(const char *path, const char *text, cfg_doc_decoder decode, void *ctx,
+		   struct sim_err *err)
+{
+	struct cfg_doc doc;
+	int rc = text ? cfg_doc_load_string(&doc, path, text, err) : cfg_doc_load(&doc, path, err);
+	if (rc)
+		return rc;
+	rc = decode(&doc, ctx, err);
+	cfg_doc_deinit(&doc);
+	return rc;
+}
+
 yaml_node_t *cfg_doc_root(struct cfg_doc *doc)
 {
 	return doc->loaded ? yaml_document_get_root_node(&doc->doc) : NULL;

@@ -29,6 +29,13 @@ int cfg_doc_load(struct cfg_doc *doc, const char *path, struct sim_err *err);
 int cfg_doc_load_string(struct cfg_doc *doc, const char *name, const char *text,
 			struct sim_err *err);
 void cfg_doc_deinit(struct cfg_doc *doc);
+
+/* Decodes a loaded document into ctx; called by cfg_doc_decode. */
+typedef int (*cfg_doc_decoder)(struct cfg_doc *doc, void *ctx, struct sim_err *err);
+/* Loads the file at path (text == NULL) or the string text (path is then its
+ * name in errors), runs decode on it and releases the document. */
+int cfg_doc_decode(const char *path, const char *text, cfg_doc_decoder decode, void *ctx,
+		   struct sim_err *err);
 /* The root node (never NULL after a successful load). */
 yaml_node_t *cfg_doc_root(struct cfg_doc *doc);
 

@@ -34,6 +34,12 @@ int wl_sparsity_dense(struct wl_sparsity *s, const struct wl_network *net, struc
 /* Loads a profile for net (borrowed). Caller owns s's contents. */
 int wl_sparsity_load(struct wl_sparsity *s, const struct wl_network *net, const char *path,
 		     struct sim_err *err);
+/* Added. Loads a profile from memory; name is used as the file name in errors. */
+int wl_sparsity_load_string(struct wl_sparsity *s, const struct wl_network *net,
+			    const char *name, const char *text, struct sim_err *err);
 void wl_sparsity_deinit(struct wl_sparsity *s);
+/* Added. Kept weights over all weights of the network's CONV/FC layers:
+ * sum(weights_l * weight_density_l) / sum(weights_l) (Han 2015's "total"). */
+double wl_sparsity_weight_density(const struct wl_sparsity *s, const struct wl_network *net);
 
 #endif
