@@ -1,0 +1,314 @@
+/* Layer kernels: convolution by im2col + SGEMM, fully connected layers by
+ * SGEMM, max/average pooling, ReLU and softmax cross-entropy, forward and
+ * backward, on CNHW activations (see layers.h for the layouts).
+ *
+ * Convolution (Chellapilla et al. 2006, "High performance convolutional neural
+ * networks for document processing"): the receptive fields of all N*E*F
+ * output pixels of a group are unrolled into the columns of
+ * col[(c,r,s)][(n,e,f)] = x[c][n][e*U + r - P][f*U + s - P] (0 outside the
+ * image), so forward is Y_g = W_g col, and backward is dW_g = dY_g col^T and
+ * dcol = W_g^T dY_g, which col2im scatters (adds) back into dx. Because the
+ * batch is inside the columns, each GEMM is large even for small images,
+ * which is what makes OpenBLAS efficient here. */
+#include "nn/layers.h"
+
+#include <math.h>
+#include <string.h>
+
+#include <gsl/gsl_cblas.h>
+
+uint64_t nn_conv_col_floats(const struct nn_conv_geom *g)
+{
+	return (uint64_t)(g->c / g->groups) * g->k * g->k * g->n * g->e * g->f;
+}
+
+/* True when the convolution is a plain matrix product of x (no unrolling). */
+static int conv_is_pointwise(const struct nn_conv_geom *g)
+{
+	return g->k == 1 && g->stride == 1 && g->pad == 0;
+}
+
+/* Unrolls channels [c0, c0 + cg) of x into col (layout in the file comment). */
+static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
+		   float *col)
+{
+	const uint64_t plane = (uint64_t)g->h * g->w;
+	for (uint32_t c = 0; c < cg; c++)
+		for (uint32_t r = 0; r < g->k; r++)
+			for (uint32_t s = 0; s < g->k; s++)
+				for (uint32_t n = 0; n < g->n; n++) {
+					const float *xp = x + ((uint64_t)(c0 + c) * g->n + n) * plane;
+					for (uint32_t e = 0; e < g->e; e++) {
+						long ih = (long)e * g->stride + r - g->pad;
+						if (ih < 0 || ih >= (long)g->h) {
+							memset(col, 0, g->f * sizeof *col);
+							col += g->f;
+							continue;
+						}
+						const float *row = xp + (uint64_t)ih * g->w;
+						for (uint32_t f = 0; f < g->f; f++) {
+							long iw = (long)f * g->stride + s - g->pad;
+							*col++ = iw >= 0 && iw < (long)g->w ? row[iw] : 0.0f;
+						}
+					}
+				}
+}
+
+/* Adds col back into channels [c0, c0 + cg) of dx (the adjoint of im2col). */
+static void col2im(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *col,
+		   float *dx)
+{
+	const uint64_t plane = (uint64_t)g->h * g->w;
+	for (uint32_t c = 0; c < cg; c++)
+		for (uint32_t r = 0; r < g->k; r++)
+			for (uint32_t s = 0; s < g->k; s++)
+				for (uint32_t n = 0; n < g->n; n++) {
+					float *xp = dx + ((uint64_t)(c0 + c) * g->n + n) * plane;
+					for (uint32_t e = 0; e < g->e; e++) {
+						long ih = (long)e * g->stride + r - g->pad;
+						if (ih < 0 || ih >= (long)g->h) {
+							col += g->f;
+							continue;
+						}
+						float *row = xp + (uint64_t)ih * g->w;
+						for (uint32_t f = 0; f < g->f; f++, col++) {
+							long iw = (long)f * g->stride + s - g->pad;
+							if (iw >= 0 && iw < (long)g->w)
+								row[iw] += *col;
+						}
+					}
+				}
+}
+
+void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
+		     const float *bias, float *y, float *col)
+{
+	const uint32_t cg = g->c / g->groups, mg = g->m / g->groups;
+	const uint32_t kk = cg * g->k * g->k;
+	const uint64_t nef = (uint64_t)g->n * g->e * g->f;
+	for (uint32_t gi = 0; gi < g->groups; gi++) {
+		const float *b = x + (uint64_t)gi * cg * nef;
+		if (!conv_is_pointwise(g)) {
+			im2col(g, gi * cg, cg, x, col);
+			b = col;
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)nef, (int)kk,
+			    1.0f, wt + (uint64_t)gi * mg * kk, (int)kk, b, (int)nef, 0.0f,
+			    y + (uint64_t)gi * mg * nef, (int)nef);
+	}
+	if (bias)
+		for (uint32_t m = 0; m < g->m; m++)
+			for (uint64_t i = 0; i < nef; i++)
+				y[m * nef + i] += bias[m];
+}
+
+/* db[m] = sum over the row dy[m][0..len). */
+static void bias_grad(uint32_t m, uint64_t len, const float *dy, float *db)
+{
+	for (uint32_t i = 0; i < m; i++) {
+		float s = 0.0f;
+		for (uint64_t j = 0; j < len; j++)
+			s += dy[i * len + j];
+		db[i] = s;
+	}
+}
+
+void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float *wt,
+		      const float *dy, float *dw, float *db, float *dx, float *col)
+{
+	const uint32_t cg = g->c / g->groups, mg = g->m / g->groups;
+	const uint32_t kk = cg * g->k * g->k;
+	const uint64_t nef = (uint64_t)g->n * g->e * g->f;
+	if (db)
+		bias_grad(g->m, nef, dy, db);
+	if (dx && !conv_is_pointwise(g))
+		memset(dx, 0, (uint64_t)g->c * g->n * g->h * g->w * sizeof *dx);
+	for (uint32_t gi = 0; gi < g->groups; gi++) {
+		const float *w_g = wt + (uint64_t)gi * mg * kk;
+		const float *dy_g = dy + (uint64_t)gi * mg * nef;
+		const float *b = x + (uint64_t)gi * cg * nef;
+		if (!conv_is_pointwise(g)) {
+			im2col(g, gi * cg, cg, x, col);
+			b = col;
+		}
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mg, (int)kk, (int)nef, 1.0f,
+			    dy_g, (int)nef, b, (int)nef, 0.0f, dw + (uint64_t)gi * mg * kk, (int)kk);
+		if (!dx)
+			continue;
+		float *dcol = conv_is_pointwise(g) ? dx + (uint64_t)gi * cg * nef : col;
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kk, (int)nef, (int)mg, 1.0f,
+			    w_g, (int)kk, dy_g, (int)nef, 0.0f, dcol, (int)nef);
+		if (!conv_is_pointwise(g))
+			col2im(g, gi * cg, cg, col, dx);
+	}
+}
+
+void nn_fc_forward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
+		   const float *wt, const float *bias, float *y, float *xt)
+{
+	const uint32_t k = c * hw;
+	if (hw > 1) {
+		for (uint32_t ci = 0; ci < c; ci++)
+			for (uint32_t ni = 0; ni < n; ni++)
+				for (uint32_t p = 0; p < hw; p++)
+					xt[((uint64_t)ci * hw + p) * n + ni] =
+						x[((uint64_t)ci * n + ni) * hw + p];
+		x = xt;
+	}
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, wt,
+		    (int)k, x, (int)n, 0.0f, y, (int)n);
+	if (bias)
+		for (uint32_t i = 0; i < m; i++)
+			for (uint32_t j = 0; j < n; j++)
+				y[(uint64_t)i * n + j] += bias[i];
+}
+
+void nn_fc_backward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
+		    const float *xt, const float *wt, const float *dy, float *dw, float *db,
+		    float *dx, float *dxt)
+{
+	const uint32_t k = c * hw;
+	const float *xk = hw > 1 ? xt : x;
+	if (db)
+		bias_grad(m, n, dy, db);
+	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, dy,
+		    (int)n, xk, (int)n, 0.0f, dw, (int)k);
+	if (!dx)
+		return;
+	float *out = hw > 1 ? dxt : dx;
+	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, wt,
+		    (int)k, dy, (int)n, 0.0f, out, (int)n);
+	if (hw > 1)
+		for (uint32_t ci = 0; ci < c; ci++)
+			for (uint32_t ni = 0; ni < n; ni++)
+				for (uint32_t p = 0; p < hw; p++)
+					dx[((uint64_t)ci * n + ni) * hw + p] =
+						dxt[((uint64_t)ci * hw + p) * n + ni];
+}
+
+void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+{
+	const uint64_t planes = (uint64_t)g->c * g->n;
+	for (uint64_t p = 0; p < planes; p++) {
+		const float *xp = x + p * g->h * g->w;
+		for (uint32_t e = 0; e < g->e; e++)
+			for (uint32_t f = 0; f < g->f; f++) {
+				float best = -INFINITY;
+				uint32_t at = 0;
+				for (uint32_t r = 0; r < g->k; r++) {
+					long ih = (long)e * g->stride + r - g->pad;
+					if (ih < 0 || ih >= (long)g->h)
+						continue;
+					for (uint32_t s = 0; s < g->k; s++) {
+						long iw = (long)f * g->stride + s - g->pad;
+						if (iw < 0 || iw >= (long)g->w)
+							continue;
+						uint32_t off = (uint32_t)(ih * g->w + iw);
+						if (xp[off] > best) {
+							best = xp[off];
+							at = off;
+						}
+					}
+				}
+				*y++ = best;
+				*argmax++ = at;
+			}
+	}
+}
+
+void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, const float *dy,
+			 float *dx)
+{
+	const uint64_t planes = (uint64_t)g->c * g->n, in = (uint64_t)g->h * g->w;
+	const uint64_t out = (uint64_t)g->e * g->f;
+	memset(dx, 0, planes * in * sizeof *dx);
+	for (uint64_t p = 0; p < planes; p++)
+		for (uint64_t o = 0; o < out; o++)
+			dx[p * in + argmax[p * out + o]] += dy[p * out + o];
+}
+
+void nn_avgpool_forward(const struct nn_conv_geom *g, const float *x, float *y)
+{
+	const uint64_t planes = (uint64_t)g->c * g->n;
+	const float scale = 1.0f / (float)(g->k * g->k);
+	for (uint64_t p = 0; p < planes; p++) {
+		const float *xp = x + p * g->h * g->w;
+		for (uint32_t e = 0; e < g->e; e++)
+			for (uint32_t f = 0; f < g->f; f++) {
+				float sum = 0.0f;
+				for (uint32_t r = 0; r < g->k; r++) {
+					long ih = (long)e * g->stride + r - g->pad;
+					if (ih < 0 || ih >= (long)g->h)
+						continue;
+					for (uint32_t s = 0; s < g->k; s++) {
+						long iw = (long)f * g->stride + s - g->pad;
+						if (iw >= 0 && iw < (long)g->w)
+							sum += xp[ih * g->w + iw];
+					}
+				}
+				*y++ = sum * scale;
+			}
+	}
+}
+
+void nn_avgpool_backward(const struct nn_conv_geom *g, const float *dy, float *dx)
+{
+	const uint64_t planes = (uint64_t)g->c * g->n;
+	const float scale = 1.0f / (float)(g->k * g->k);
+	memset(dx, 0, planes * g->h * g->w * sizeof *dx);
+	for (uint64_t p = 0; p < planes; p++) {
+		float *xp = dx + p * g->h * g->w;
+		for (uint32_t e = 0; e < g->e; e++)
+			for (uint32_t f = 0; f < g->f; f++) {
+				float d = *dy++ * scale;
+				for (uint32_t r = 0; r < g->k; r++) {
+					long ih = (long)e * g->stride + r - g->pad;
+					if (ih < 0 || ih >= (long)g->h)
+						continue;
+					for (uint32_t s = 0; s < g->k; s++) {
+						long iw = (long)f * g->stride + s - g->pad;
+						if (iw >= 0 && iw < (long)g->w)
+							xp[ih * g->w + iw] += d;
+					}
+				}
+			}
+	}
+}
+
+void nn_relu_forward(uint64_t count, const float *x, float *y)
+{
+	for (uint64_t i = 0; i < count; i++)
+		y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+
+void nn_relu_backward(uint64_t count, const float *y, const float *dy, float *dx)
+{
+	for (uint64_t i = 0; i < count; i++)
+		dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+double nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8_t *labels,
+		       float scale, float *dz, uint64_t *correct)
+{
+	double loss = 0.0;
+	for (uint32_t i = 0; i < n; i++) {
+		uint32_t best = 0;
+		for (uint32_t k = 1; k < classes; k++)
+			if (z[(uint64_t)k * n + i] > z[(uint64_t)best * n + i])
+				best = k;
+		const double zmax = z[(uint64_t)best * n + i];
+		double sum = 0.0;
+		for (uint32_t k = 0; k < classes; k++)
+			sum += exp(z[(uint64_t)k * n + i] - zmax);
+		const double log_sum = log(sum);
+		loss += -(z[(uint64_t)labels[i] * n + i] - zmax - log_sum);
+		if (correct && best == labels[i])
+			(*correct)++;
+		if (dz)
+			for (uint32_t k = 0; k < classes; k++) {
+				double p = exp(z[(uint64_t)k * n + i] - zmax - log_sum);
+				dz[(uint64_t)k * n + i] = (float)(scale * (p - (k == labels[i])));
+			}
+	}
+	return loss;
+}

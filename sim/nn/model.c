@@ -1,0 +1,669 @@
+/* Models: a chain of layers (layers.c) with parameter tensors, masks and a
+ * per-thread workspace, and the forward/backward pass of a mini-batch.
+ *
+ * Backpropagation (Rumelhart, Hinton & Williams 1986): the forward pass keeps
+ * every layer's output; the backward pass starts from dL/dz of the softmax
+ * cross-entropy and walks the chain backwards, each layer turning dL/dy into
+ * dL/dx and its parameter gradients. Two ping-pong buffers hold dL/dy and
+ * dL/dx, since only neighbouring layers meet.
+ *
+ * Data parallelism: a batch of n images is cut into n_threads contiguous
+ * slices; thread t runs forward/backward on its slice with its own buffers and
+ * gradients (scaled by 1/n, so their sum is the batch mean), and the main
+ * thread adds the other threads' gradients to thread 0's in thread order. The
+ * floating-point summation order thus depends only on n and n_threads, which
+ * makes runs reproducible. Workers wait on a pthread barrier between jobs; all
+ * buffers are allocated at init, none in the step loop. */
+#include "nn/model.h"
+
+#include <gsl/gsl_randist.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "nn/layers.h"
+
+/* OpenBLAS's own threading is switched off: the batch split is ours. */
+void openblas_set_num_threads(int num_threads);
+
+const char *const nn_init_names[NN_INIT_COUNT] = {"he", "xavier"};
+_Static_assert(NN_INIT_COUNT == 2, "nn_init_names must list every scheme");
+
+enum job_kind { JOB_BACKPROP, JOB_FORWARD, JOB_STOP };
+
+struct thread_ws {
+	float *x0;         /* CNHW input of the slice */
+	float **act;       /* act[i]: output of layer i, CNHW */
+	float **xt;        /* FC layers with a spatial input: X^T kept for backward */
+	uint32_t **argmax; /* max-pooling layers */
+	float *col;        /* im2col workspace (shared by all conv layers) */
+	float *dxt;        /* FC backward workspace */
+	float *grad_a, *grad_b; /* dL/dy and dL/dx ping-pong */
+	float **wgrad, **bgrad; /* thread 0 points at the model's grads */
+	uint64_t n0;       /* slice of the current job: images [n0, n0 + n) */
+	uint32_t n;
+	double loss;
+	uint64_t correct;
+};
+
+struct nn_workspace {
+	struct nn_model *m;
+	uint32_t n_threads;
+	uint32_t slice_max;
+	struct thread_ws *t;
+	pthread_t *threads;
+	uint32_t n_started;
+	pthread_barrier_t start, done;
+	bool barriers;
+	pthread_mutex_t gate; /* held while workers are being started */
+	bool abort_start;     /* set when not every worker could be started */
+	/* the current job */
+	enum job_kind kind;
+	const float *images;   /* first image of the chunk */
+	const uint8_t *labels; /* first label of the chunk, or NULL */
+	uint32_t n;            /* images in the chunk */
+	float scale;           /* loss-gradient scale: 1 / batch */
+	float *logits;         /* chunk's logits, or NULL */
+	int io_layer;
+	float *io_in, *io_out; /* chunk's activation copies, or NULL */
+};
+
+static uint64_t shape_size(struct wl_tensor_shape s)
+{
+	return (uint64_t)s.c * s.h * s.w;
+}
+
+/* Geometry of layer l over a slice of n images. */
+static struct nn_conv_geom layer_geom(const struct wl_layer *l, uint32_t n)
+{
+	return (struct nn_conv_geom){
+		.n = n, .c = l->in.c, .h = l->in.h, .w = l->in.w,
+		.m = l->out.c, .k = l->kernel, .stride = l->stride, .pad = l->padding,
+		.groups = l->type == WL_CONV ? l->groups : 1, .e = l->out.h, .f = l->out.w,
+	};
+}
+
+static void slice_forward(const struct nn_model *m, struct thread_ws *t, int last)
+{
+	const float *x = t->x0;
+	for (int i = 0; i <= last; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		const struct wl_layer *l = L->wl;
+		struct nn_conv_geom g = layer_geom(l, t->n);
+		switch (l->type) {
+		case WL_CONV:
+			nn_conv_forward(&g, x, L->weight.value, L->bias.value, t->act[i], t->col);
+			break;
+		case WL_FC:
+			nn_fc_forward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, L->weight.value,
+				      L->bias.value, t->act[i], t->xt[i]);
+			break;
+		case WL_MAXPOOL:
+			nn_maxpool_forward(&g, x, t->act[i], t->argmax[i]);
+			break;
+		case WL_AVGPOOL:
+			nn_avgpool_forward(&g, x, t->act[i]);
+			break;
+		case WL_RELU:
+			nn_relu_forward(shape_size(l->out) * t->n, x, t->act[i]);
+			break;
+		default: /* rejected by nn_model_init */
+			break;
+		}
+		x = t->act[i];
+	}
+}
+
+/* Backward pass; t->grad_a holds dL/dlogits on entry. */
+static void slice_backward(const struct nn_model *m, struct thread_ws *t)
+{
+	float *dy = t->grad_a, *dx = t->grad_b;
+	for (int i = m->n_layers - 1; i >= 0; i--) {
+		const struct nn_layer *L = &m->layers[i];
+		const struct wl_layer *l = L->wl;
+		struct nn_conv_geom g = layer_geom(l, t->n);
+		const float *x = i > 0 ? t->act[i - 1] : t->x0;
+		float *dxi = i > 0 ? dx : NULL;
+		switch (l->type) {
+		case WL_CONV:
+			nn_conv_backward(&g, x, L->weight.value, dy, t->wgrad[i], t->bgrad[i], dxi,
+					 t->col);
+			break;
+		case WL_FC:
+			nn_fc_backward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, t->xt[i],
+				       L->weight.value, dy, t->wgrad[i], t->bgrad[i], dxi, t->dxt);
+			break;
+		case WL_MAXPOOL:
+			if (dxi)
+				nn_maxpool_backward(&g, t->argmax[i], dy, dxi);
+			break;
+		case WL_AVGPOOL:
+			if (dxi)
+				nn_avgpool_backward(&g, dy, dxi);
+			break;
+		case WL_RELU:
+			if (dxi)
+				nn_relu_backward(shape_size(l->out) * t->n, t->act[i], dy, dxi);
+			break;
+		default:
+			break;
+		}
+		float *tmp = dy;
+		dy = dx;
+		dx = tmp;
+	}
+}
+
+/* Copies n images NCHW (c channels of hw) into CNHW, or back when to_cnhw is
+ * false; dst/src of the NCHW side point at the slice's first image. */
+static void permute(uint32_t n, uint32_t c, uint64_t hw, const float *src, float *dst,
+		    bool to_cnhw)
+{
+	for (uint32_t ci = 0; ci < c; ci++)
+		for (uint32_t ni = 0; ni < n; ni++) {
+			uint64_t nchw = ((uint64_t)ni * c + ci) * hw, cnhw = ((uint64_t)ci * n + ni) * hw;
+			if (to_cnhw)
+				memcpy(dst + cnhw, src + nchw, hw * sizeof *dst);
+			else
+				memcpy(dst + nchw, src + cnhw, hw * sizeof *dst);
+		}
+}
+
+static void run_slice(struct nn_workspace *ws, uint32_t ti)
+{
+	struct nn_model *m = ws->m;
+	struct thread_ws *t = &ws->t[ti];
+	t->n0 = (uint64_t)ws->n * ti / ws->n_threads;
+	t->n = (uint32_t)((uint64_t)ws->n * (ti + 1) / ws->n_threads - t->n0);
+	t->loss = 0.0;
+	t->correct = 0;
+	if (t->n == 0)
+		return;
+	const struct wl_tensor_shape in = m->net.input;
+	permute(t->n, in.c, (uint64_t)in.h * in.w, ws->images + t->n0 * shape_size(in), t->x0, true);
+	const uint8_t *labels = ws->labels ? ws->labels + t->n0 : NULL;
+	const int last = m->n_layers - 1;
+	if (ws->kind == JOB_BACKPROP) {
+		slice_forward(m, t, last);
+		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, ws->scale,
+					  t->grad_a, &t->correct);
+		slice_backward(m, t);
+		return;
+	}
+	const int upto = ws->logits || labels ? last : ws->io_layer;
+	slice_forward(m, t, upto);
+	if (labels)
+		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, 0.0f, NULL,
+					  &t->correct);
+	if (ws->logits)
+		for (uint32_t k = 0; k < m->n_classes; k++)
+			for (uint32_t i = 0; i < t->n; i++)
+				ws->logits[(t->n0 + i) * m->n_classes + k] =
+					t->act[last][(uint64_t)k * t->n + i];
+	if (ws->io_layer >= 0) {
+		const struct wl_layer *l = m->layers[ws->io_layer].wl;
+		const float *x = ws->io_layer > 0 ? t->act[ws->io_layer - 1] : t->x0;
+		if (ws->io_in)
+			permute(t->n, l->in.c, (uint64_t)l->in.h * l->in.w, x,
+				ws->io_in + t->n0 * shape_size(l->in), false);
+		if (ws->io_out)
+			permute(t->n, l->out.c, (uint64_t)l->out.h * l->out.w, t->act[ws->io_layer],
+				ws->io_out + t->n0 * shape_size(l->out), false);
+	}
+}
+
+struct worker_arg {
+	struct nn_workspace *ws;
+	uint32_t index;
+};
+
+static void *worker_main(void *arg)
+{
+	struct nn_workspace *ws = ((struct worker_arg *)arg)->ws;
+	uint32_t index = ((struct worker_arg *)arg)->index;
+	free(arg);
+	pthread_mutex_lock(&ws->gate);
+	bool abort_start = ws->abort_start;
+	pthread_mutex_unlock(&ws->gate);
+	if (abort_start)
+		return NULL;
+	for (;;) {
+		pthread_barrier_wait(&ws->start);
+		if (ws->kind == JOB_STOP)
+			return NULL;
+		run_slice(ws, index);
+		pthread_barrier_wait(&ws->done);
+	}
+}
+
+/* Runs the job described in ws on every thread and waits for all of them. */
+static void run_job(struct nn_workspace *ws)
+{
+	if (ws->n_threads > 1)
+		pthread_barrier_wait(&ws->start);
+	if (ws->kind == JOB_STOP)
+		return;
+	run_slice(ws, 0);
+	if (ws->n_threads > 1)
+		pthread_barrier_wait(&ws->done);
+}
+
+static void workspace_free(struct nn_workspace *ws, int n_layers)
+{
+	if (!ws)
+		return;
+	if (ws->n_started) {
+		ws->kind = JOB_STOP;
+		pthread_barrier_wait(&ws->start);
+		for (uint32_t i = 0; i < ws->n_started; i++)
+			pthread_join(ws->threads[i], NULL);
+	}
+	if (ws->barriers) {
+		pthread_barrier_destroy(&ws->start);
+		pthread_barrier_destroy(&ws->done);
+		pthread_mutex_destroy(&ws->gate);
+	}
+	for (uint32_t ti = 0; ws->t && ti < ws->n_threads; ti++) {
+		struct thread_ws *t = &ws->t[ti];
+		for (int i = 0; i < n_layers; i++) {
+			if (t->act)
+				free(t->act[i]);
+			if (t->xt)
+				free(t->xt[i]);
+			if (t->argmax)
+				free(t->argmax[i]);
+			if (ti > 0 && t->wgrad)
+				free(t->wgrad[i]);
+			if (ti > 0 && t->bgrad)
+				free(t->bgrad[i]);
+		}
+		free(t->act);
+		free(t->xt);
+		free(t->argmax);
+		free(t->wgrad);
+		free(t->bgrad);
+		free(t->x0);
+		free(t->col);
+		free(t->dxt);
+		free(t->grad_a);
+		free(t->grad_b);
+	}
+	free(ws->t);
+	free(ws->threads);
+	free(ws);
+}
+
+static int param_alloc(struct nn_param *p, uint64_t n, bool with_mask, struct sim_err *err)
+{
+	p->n = n;
+	if (!n)
+		return 0;
+	p->value = sim_calloc(n, sizeof *p->value, err);
+	p->grad = p->value ? sim_calloc(n, sizeof *p->grad, err) : NULL;
+	p->velocity = p->grad ? sim_calloc(n, sizeof *p->velocity, err) : NULL;
+	if (!p->velocity)
+		return err->code;
+	if (with_mask) {
+		p->mask = sim_malloc(n, err);
+		if (!p->mask)
+			return err->code;
+		memset(p->mask, 1, n);
+	}
+	return 0;
+}
+
+static void param_free(struct nn_param *p)
+{
+	free(p->value);
+	free(p->grad);
+	free(p->velocity);
+	free(p->mask);
+	memset(p, 0, sizeof *p);
+}
+
+/* Allocates thread ti's buffers for slices of up to ws->slice_max images. */
+static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t ti,
+			   struct sim_err *err)
+{
+	struct thread_ws *t = &ws->t[ti];
+	const uint64_t s = ws->slice_max;
+	const int nl = m->n_layers;
+	uint64_t col = 1, dxt = 1, grad = shape_size(m->net.input) * s;
+	t->act = sim_calloc((size_t)nl, sizeof *t->act, err);
+	t->xt = t->act ? sim_calloc((size_t)nl, sizeof *t->xt, err) : NULL;
+	t->argmax = t->xt ? sim_calloc((size_t)nl, sizeof *t->argmax, err) : NULL;
+	t->wgrad = t->argmax ? sim_calloc((size_t)nl, sizeof *t->wgrad, err) : NULL;
+	t->bgrad = t->wgrad ? sim_calloc((size_t)nl, sizeof *t->bgrad, err) : NULL;
+	t->x0 = t->bgrad ? sim_malloc(shape_size(m->net.input) * s * sizeof *t->x0, err) : NULL;
+	if (!t->x0)
+		return err->code;
+	for (int i = 0; i < nl; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		const struct wl_layer *l = L->wl;
+		uint64_t out = shape_size(l->out) * s;
+		grad = out > grad ? out : grad;
+		if (!(t->act[i] = sim_malloc(out * sizeof(float), err)))
+			return err->code;
+		if (l->type == WL_CONV) {
+			struct nn_conv_geom g = layer_geom(l, (uint32_t)s);
+			uint64_t c = nn_conv_col_floats(&g);
+			col = c > col ? c : col;
+		}
+		if (l->type == WL_FC && l->in.h * l->in.w > 1) {
+			uint64_t k = shape_size(l->in) * s;
+			dxt = k > dxt ? k : dxt;
+			if (!(t->xt[i] = sim_malloc(k * sizeof(float), err)))
+				return err->code;
+		}
+		if (l->type == WL_MAXPOOL &&
+		    !(t->argmax[i] = sim_malloc(out * sizeof(uint32_t), err)))
+			return err->code;
+		if (ti == 0) {
+			t->wgrad[i] = L->weight.grad;
+			t->bgrad[i] = L->bias.grad;
+			continue;
+		}
+		if (L->weight.n && !(t->wgrad[i] = sim_malloc(L->weight.n * sizeof(float), err)))
+			return err->code;
+		if (L->bias.n && !(t->bgrad[i] = sim_malloc(L->bias.n * sizeof(float), err)))
+			return err->code;
+	}
+	t->col = sim_malloc(col * sizeof *t->col, err);
+	t->dxt = t->col ? sim_malloc(dxt * sizeof *t->dxt, err) : NULL;
+	t->grad_a = t->dxt ? sim_malloc(grad * sizeof *t->grad_a, err) : NULL;
+	t->grad_b = t->grad_a ? sim_malloc(grad * sizeof *t->grad_b, err) : NULL;
+	return t->grad_b ? 0 : err->code;
+}
+
+static int workspace_init(struct nn_model *m, struct sim_err *err)
+{
+	struct nn_workspace *ws = sim_calloc(1, sizeof *ws, err);
+	if (!ws)
+		return err->code;
+	m->ws = ws;
+	ws->m = m;
+	ws->n_threads = m->n_threads;
+	ws->slice_max = (m->max_batch + m->n_threads - 1) / m->n_threads;
+	ws->io_layer = -1;
+	ws->t = sim_calloc(ws->n_threads, sizeof *ws->t, err);
+	if (!ws->t)
+		return err->code;
+	for (uint32_t ti = 0; ti < ws->n_threads; ti++)
+		if (thread_ws_alloc(m, ws, ti, err))
+			return err->code;
+	if (ws->n_threads == 1)
+		return 0;
+	if (pthread_mutex_init(&ws->gate, NULL))
+		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a mutex");
+	if (pthread_barrier_init(&ws->start, NULL, ws->n_threads)) {
+		pthread_mutex_destroy(&ws->gate);
+		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a barrier");
+	}
+	if (pthread_barrier_init(&ws->done, NULL, ws->n_threads)) {
+		pthread_barrier_destroy(&ws->start);
+		pthread_mutex_destroy(&ws->gate);
+		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a barrier");
+	}
+	ws->barriers = true;
+	ws->threads = sim_calloc(ws->n_threads - 1, sizeof *ws->threads, err);
+	if (!ws->threads)
+		return err->code;
+	/* Workers pass the gate only once all of them exist; if one cannot be
+	 * started, the others see abort_start and exit instead of waiting on a
+	 * barrier that would never fill. */
+	pthread_mutex_lock(&ws->gate);
+	uint32_t started = 0;
+	for (uint32_t i = 1; i < ws->n_threads && !ws->abort_start; i++) {
+		struct worker_arg *a = sim_malloc(sizeof *a, err);
+		if (a) {
+			a->ws = ws;
+			a->index = i;
+			if (pthread_create(&ws->threads[i - 1], NULL, worker_main, a) == 0) {
+				started++;
+				continue;
+			}
+			free(a);
+			sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot start thread %u", i);
+		}
+		ws->abort_start = true;
+	}
+	pthread_mutex_unlock(&ws->gate);
+	if (ws->abort_start) {
+		for (uint32_t i = 0; i < started; i++)
+			pthread_join(ws->threads[i], NULL);
+		return err->code;
+	}
+	ws->n_started = started;
+	return 0;
+}
+
+int nn_model_init(struct nn_model *m, const struct wl_network *net, uint32_t max_batch,
+		  uint32_t n_threads, struct sim_err *err)
+{
+	memset(m, 0, sizeof *m);
+	if (max_batch == 0 || n_threads == 0)
+		return sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0,
+				   "batch size and thread count must be at least 1");
+	if (net->n_layers == 0)
+		return sim_err_set(err, SIM_ERR_CONFIG, net->path, 0, 0, "network has no layers");
+	if (!wl_network_is_chain(net))
+		return sim_err_set(err, SIM_ERR_CONFIG, net->path, 0, 0,
+				   "network '%s' is not a chain (a layer reads something other "
+				   "than its predecessor); the trainer supports chains only",
+				   net->name);
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct wl_layer *l = &net->layers[i];
+		if (l->type != WL_CONV && l->type != WL_FC && l->type != WL_MAXPOOL &&
+		    l->type != WL_AVGPOOL && l->type != WL_RELU)
+			return sim_err_set(err, SIM_ERR_CONFIG, net->path, l->line, l->col,
+					   "layer '%s': the trainer does not support %s layers",
+					   l->name, wl_layer_type_names[l->type]);
+	}
+	const struct wl_layer *last = &net->layers[net->n_layers - 1];
+	if (last->out.h != 1 || last->out.w != 1 || last->out.c < 2 ||
+	    last->out.c > 256)
+		return sim_err_set(err, SIM_ERR_CONFIG, net->path, last->line, last->col,
+				   "last layer '%s' must produce 2 to 256 class scores (1x1 "
+				   "outputs), got %ux%ux%u", last->name, last->out.c,
+				   last->out.h, last->out.w);
+	m->net = *net;
+	m->net.layers = sim_malloc((size_t)net->n_layers * sizeof *net->layers, err);
+	if (!m->net.layers) {
+		m->net.n_layers = 0;
+		return err->code;
+	}
+	memcpy(m->net.layers, net->layers, (size_t)net->n_layers * sizeof *net->layers);
+	m->n_layers = net->n_layers;
+	m->max_batch = max_batch;
+	m->n_threads = n_threads;
+	m->n_classes = last->out.c;
+	openblas_set_num_threads(1);
+	m->layers = sim_calloc((size_t)m->n_layers, sizeof *m->layers, err);
+	if (!m->layers)
+		return err->code;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		L->wl = &m->net.layers[i];
+		if (!wl_layer_has_weights(L->wl))
+			continue;
+		if (param_alloc(&L->weight, wl_layer_weights(L->wl), true, err) ||
+		    param_alloc(&L->bias, L->wl->bias ? L->wl->out.c : 0, false, err))
+			return err->code;
+	}
+	return workspace_init(m, err);
+}
+
+void nn_model_deinit(struct nn_model *m)
+{
+	workspace_free(m->ws, m->n_layers);
+	for (int i = 0; m->layers && i < m->n_layers; i++) {
+		param_free(&m->layers[i].weight);
+		param_free(&m->layers[i].bias);
+	}
+	free(m->layers);
+	wl_network_deinit(&m->net);
+	memset(m, 0, sizeof *m);
+}
+
+void nn_model_init_weights(struct nn_model *m, enum nn_init scheme, gsl_rng *rng)
+{
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		if (!L->weight.n)
+			continue;
+		struct wl_conv_shape s = wl_layer_conv_shape(L->wl);
+		const double fan_in = (double)s.C * s.R * s.S, fan_out = (double)s.M * s.R * s.S;
+		const double he_std = sqrt(2.0 / fan_in), xavier = sqrt(6.0 / (fan_in + fan_out));
+		for (uint64_t j = 0; j < L->weight.n; j++)
+			L->weight.value[j] = (float)(scheme == NN_INIT_HE
+							     ? gsl_ran_gaussian(rng, he_std)
+							     : xavier * (2.0 * gsl_rng_uniform(rng) - 1.0));
+		memset(L->weight.velocity, 0, L->weight.n * sizeof(float));
+		if (L->bias.n) {
+			memset(L->bias.value, 0, L->bias.n * sizeof(float));
+			memset(L->bias.velocity, 0, L->bias.n * sizeof(float));
+		}
+	}
+	nn_model_apply_masks(m);
+}
+
+void nn_model_apply_masks(struct nn_model *m)
+{
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_param *p = &m->layers[i].weight;
+		for (uint64_t j = 0; j < p->n; j++)
+			if (!p->mask[j]) {
+				p->value[j] = 0.0f;
+				p->velocity[j] = 0.0f;
+			}
+	}
+}
+
+void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *labels, uint32_t n,
+		       double *loss_sum, uint64_t *correct)
+{
+	struct nn_workspace *ws = m->ws;
+	ws->kind = JOB_BACKPROP;
+	ws->images = images;
+	ws->labels = labels;
+	ws->n = n;
+	ws->scale = 1.0f / (float)n;
+	ws->logits = NULL;
+	ws->io_layer = -1;
+	run_job(ws);
+	double loss = 0.0;
+	uint64_t ok = 0;
+	for (uint32_t ti = 0; ti < ws->n_threads; ti++) {
+		loss += ws->t[ti].loss;
+		ok += ws->t[ti].correct;
+	}
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_param *w = &m->layers[i].weight, *b = &m->layers[i].bias;
+		/* An empty slice 0 (n < n_threads never happens for n >= 1) or an
+		 * empty later slice simply contributes nothing. */
+		for (uint32_t ti = 1; ti < ws->n_threads; ti++) {
+			if (!ws->t[ti].n)
+				continue;
+			for (uint64_t j = 0; j < w->n; j++)
+				w->grad[j] += ws->t[ti].wgrad[i][j];
+			for (uint64_t j = 0; j < b->n; j++)
+				b->grad[j] += ws->t[ti].bgrad[i][j];
+		}
+		for (uint64_t j = 0; j < w->n; j++)
+			if (!w->mask[j])
+				w->grad[j] = 0.0f;
+	}
+	if (loss_sum)
+		*loss_sum = loss;
+	if (correct)
+		*correct = ok;
+}
+
+/* Runs a forward job over n images in max_batch chunks. */
+static void forward_chunks(struct nn_model *m, const float *images, const uint8_t *labels,
+			   uint64_t n, float *logits, int layer, float *in, float *out,
+			   double *loss_sum, uint64_t *correct)
+{
+	struct nn_workspace *ws = m->ws;
+	const uint64_t img = shape_size(m->net.input);
+	double loss = 0.0;
+	uint64_t ok = 0;
+	for (uint64_t s = 0; s < n; s += m->max_batch) {
+		uint32_t c = (uint32_t)(n - s < m->max_batch ? n - s : m->max_batch);
+		ws->kind = JOB_FORWARD;
+		ws->images = images + s * img;
+		ws->labels = labels ? labels + s : NULL;
+		ws->n = c;
+		ws->logits = logits ? logits + s * m->n_classes : NULL;
+		ws->io_layer = layer;
+		ws->io_in = in && layer >= 0 ? in + s * shape_size(m->layers[layer].wl->in) : NULL;
+		ws->io_out = out && layer >= 0 ? out + s * shape_size(m->layers[layer].wl->out) : NULL;
+		run_job(ws);
+		for (uint32_t ti = 0; ti < ws->n_threads; ti++) {
+			loss += ws->t[ti].loss;
+			ok += ws->t[ti].correct;
+		}
+	}
+	ws->io_layer = -1;
+	if (loss_sum)
+		*loss_sum = loss;
+	if (correct)
+		*correct = ok;
+}
+
+void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *labels, uint64_t n,
+		      double *loss_sum, uint64_t *correct, float *logits)
+{
+	forward_chunks(m, images, labels, n, logits, -1, NULL, NULL, loss_sum, correct);
+}
+
+void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
+		       float *out)
+{
+	forward_chunks(m, images, NULL, n, NULL, layer, in, out, NULL, NULL);
+}
+
+uint64_t nn_model_weights(const struct nn_model *m)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		n += m->layers[i].weight.n;
+	return n;
+}
+
+uint64_t nn_model_weights_kept(const struct nn_model *m)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		for (uint64_t j = 0; j < m->layers[i].weight.n; j++)
+			n += m->layers[i].weight.mask[j] != 0;
+	return n;
+}
+
+static uint64_t fnv1a_u32(uint64_t h, uint32_t v)
+{
+	for (int i = 0; i < 4; i++) {
+		h ^= (v >> (8 * i)) & 0xffu;
+		h *= 0x100000001b3ull;
+	}
+	return h;
+}
+
+uint64_t nn_network_hash(const struct wl_network *net)
+{
+	uint64_t h = 0xcbf29ce484222325ull;
+	h = fnv1a_u32(h, net->input.c);
+	h = fnv1a_u32(h, net->input.h);
+	h = fnv1a_u32(h, net->input.w);
+	h = fnv1a_u32(h, (uint32_t)net->n_layers);
+	for (int i = 0; i < net->n_layers; i++) {
+		const struct wl_layer *l = &net->layers[i];
+		const uint32_t v[] = {l->type, l->in.c, l->in.h, l->in.w, l->out.c, l->out.h,
+				      l->out.w, l->kernel, l->stride, l->padding, l->groups, l->bias};
+		for (size_t j = 0; j < sizeof v / sizeof v[0]; j++)
+			h = fnv1a_u32(h, v[j]);
+	}
+	return h;
+}
