@@ -1,0 +1,193 @@
+/* Energy-aware and magnitude pruning on a small network trained on a
+ * synthetic task: both prune, every layer decision keeps the validation
+ * accuracy floor, masks remove whole groups of the chosen granularity only,
+ * and a run is reproducible from its seed. */
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/mem.h"
+#include "eap/eap.h"
+#include "test.h"
+
+static const char *const net_text =
+	"name: tiny\ninput: {channels: 1, height: 8, width: 8}\nlayers:\n"
+	"  - {name: conv1, type: conv, out_channels: 6, kernel: 3}\n"
+	"  - {name: relu1, type: relu}\n"
+	"  - {name: pool1, type: maxpool, kernel: 2}\n"
+	"  - {name: fc1, type: fc, out_features: 24}\n"
+	"  - {name: relu2, type: relu}\n"
+	"  - {name: fc2, type: fc, out_features: 4}\n";
+
+/* Four classes: a bright 3x3 patch in one quadrant, plus noise. */
+static void make_set(struct nn_dataset *ds, uint64_t n, gsl_rng *r)
+{
+	memset(ds, 0, sizeof *ds);
+	ds->n = n;
+	ds->c = 1;
+	ds->h = ds->w = 8;
+	ds->n_classes = 4;
+	ds->images = malloc(n * 64 * sizeof(float));
+	ds->labels = malloc(n);
+	for (uint64_t i = 0; i < n; i++) {
+		uint8_t label = (uint8_t)gsl_rng_uniform_int(r, 4);
+		ds->labels[i] = label;
+		float *img = ds->images + i * 64;
+		for (int k = 0; k < 64; k++)
+			img[k] = (float)gsl_ran_gaussian(r, 0.6);
+		int oy = (label / 2) * 4 + (int)gsl_rng_uniform_int(r, 2);
+		int ox = (label % 2) * 4 + (int)gsl_rng_uniform_int(r, 2);
+		for (int y = 0; y < 3; y++)
+			for (int x = 0; x < 3; x++)
+				img[(oy + y) * 8 + ox + x] += 1.5f;
+	}
+}
+
+/* A stand-in for the hardware model: energy proportional to the MACs left. */
+static int fake_energy(void *ctx, const struct nn_model *m, const double *ifmap_density,
+		       double *energy, struct sim_err *err)
+{
+	(void)ctx;
+	(void)err;
+	for (int i = 0; i < m->n_layers; i++) {
+		energy[i] = 0;
+		if (!m->layers[i].weight.n)
+			continue;
+		double kept = 0;
+		for (uint64_t k = 0; k < m->layers[i].weight.n; k++)
+			kept += m->layers[i].weight.mask[k];
+		energy[i] = kept * ifmap_density[i] * (double)wl_layer_macs(&m->net.layers[i]) /
+			    (double)m->layers[i].weight.n;
+	}
+	return 0;
+}
+
+struct decisions {
+	double floor_acc;
+	int below_floor;
+	int calls;
+};
+
+static void on_layer(void *ctx, uint32_t round, const char *layer, double density, double acc)
+{
+	struct decisions *d = ctx;
+	(void)round;
+	(void)layer;
+	(void)density;
+	d->calls++;
+	if (!isnan(acc) && acc < d->floor_acc)
+		d->below_floor++;
+}
+
+static void train_baseline(struct nn_model *m, struct wl_network *net, struct nn_dataset *train)
+{
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load_string(net, "tiny.yaml", net_text, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_model_init(m, net, 64, 1, &err), 0);
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 3);
+	nn_model_init_weights(m, NN_INIT_HE, r);
+	gsl_rng_free(r);
+	struct nn_train_opts t;
+	nn_train_opts_default(&t);
+	t.epochs = 4;
+	t.lr = 0.05;
+	CU_ASSERT_EQUAL_FATAL(nn_train(m, train, &t, &err), 0);
+}
+
+static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_out)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 9);
+	struct nn_dataset train, val;
+	make_set(&train, 2000, r);
+	make_set(&val, 600, r);
+	struct wl_network net;
+	struct nn_model m;
+	train_baseline(&m, &net, &train);
+
+	struct eap_opts o;
+	eap_opts_default(&o);
+	o.method = method;
+	o.granularity = g;
+	o.accuracy_bound = 2.0;
+	o.rounds = 2;
+	o.sample_images = 200;
+	o.energy = fake_energy;
+	struct decisions dec = {0};
+	o.progress = on_layer;
+	o.progress_ctx = &dec;
+	struct eap_result res;
+	struct sim_err err;
+	struct nn_eval ev;
+	CU_ASSERT_EQUAL_FATAL(nn_evaluate(&m, &val, &ev, &err), 0);
+	dec.floor_acc = 100.0 * ev.accuracy - o.accuracy_bound;
+	CU_ASSERT(ev.accuracy > 0.8); /* the task is learnable */
+	int rc = eap_prune(&m, &train, &val, &o, &res, &err);
+	if (rc)
+		sim_err_print(&err, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT(dec.calls >= 3);
+	CU_ASSERT_EQUAL(dec.below_floor, 0);
+	CU_ASSERT(res.weights_kept < res.weights * 3 / 4);
+	CU_ASSERT_DOUBLE_EQUAL(res.val_accuracy_start, 100.0 * ev.accuracy, 1e-9);
+
+	/* Whole groups only: inside each group the mask is constant. */
+	size_t total = 0;
+	for (int i = 0; i < m.n_layers; i++) {
+		struct nn_layer *L = &m.layers[i];
+		if (!L->weight.n)
+			continue;
+		struct prune_groups pg;
+		CU_ASSERT_EQUAL_FATAL(eap_layer_groups(L->wl, g, o.fc_block, &pg, &err), 0);
+		for (uint64_t row = 0; row < pg.rows; row++)
+			for (uint64_t c0 = 0; c0 < pg.row_len; c0 += pg.width)
+				for (uint64_t c = c0; c < c0 + pg.width && c < pg.row_len; c++) {
+					uint64_t k = row * pg.row_len + c;
+					CU_ASSERT_EQUAL(L->weight.mask[k], L->weight.mask[row * pg.row_len + c0]);
+					if (!L->weight.mask[k])
+						CU_ASSERT_EQUAL(L->weight.value[k], 0.0f);
+				}
+		total += L->weight.n;
+	}
+	*masks_out = malloc(total);
+	size_t off = 0;
+	for (int i = 0; i < m.n_layers; i++)
+		if (m.layers[i].weight.n) {
+			memcpy(*masks_out + off, m.layers[i].weight.mask, m.layers[i].weight.n);
+			off += m.layers[i].weight.n;
+		}
+	nn_model_deinit(&m);
+	wl_network_deinit(&net);
+	nn_dataset_deinit(&train);
+	nn_dataset_deinit(&val);
+	gsl_rng_free(r);
+}
+
+static void test_energy_aware_reproducible(void)
+{
+	uint8_t *a, *b;
+	run(EAP_ENERGY_AWARE, WL_GRAN_0D, &a);
+	run(EAP_ENERGY_AWARE, WL_GRAN_0D, &b);
+	/* 6*9 + 24*54 + 4*24 weights */
+	CU_ASSERT_EQUAL(memcmp(a, b, 6 * 9 + 24 * 54 + 4 * 24), 0);
+	free(a);
+	free(b);
+}
+
+static void test_magnitude_coarse(void)
+{
+	uint8_t *a;
+	run(EAP_MAGNITUDE, WL_GRAN_2D, &a);
+	free(a);
+	run(EAP_ENERGY_AWARE, WL_GRAN_3D, &a);
+	free(a);
+}
+
+static const struct test_case cases[] = {
+	{"energy-aware pruning keeps the floor and is reproducible", test_energy_aware_reproducible},
+	{"magnitude 2-D and energy-aware 3-D prune whole groups", test_magnitude_coarse},
+};
+TEST_SUITE(eap_prune, cases);
