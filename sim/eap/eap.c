@@ -363,6 +363,17 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	    (rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)))
 		goto done;
 	double lo = log(o->min_density), hi = log(cur), acc;
+	if (o->fixed_density > 0) {
+		/* Density mode: one trial at the target, kept whatever its accuracy. */
+		if (o->fixed_density < cur) {
+			if ((rc = try_density(&ls, o->fixed_density, &acc, err)))
+				goto done;
+			keep_best(&ls);
+			*density_out = (double)prune_mask_kept(L->weight.mask, ls.n) / (double)ls.n;
+			*acc_out = acc;
+		}
+		goto restore;
+	}
 	for (uint32_t t = 0; t <= o->trials; t++) {
 		double d = t == 0 ? o->min_density : exp(0.5 * (lo + hi));
 		if ((rc = try_density(&ls, d, &acc, err)))
@@ -378,6 +389,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 			lo = log(d);
 		}
 	}
+restore:
 	/* Leave the layer at the best trial (or as it was). */
 	memcpy(L->weight.value, ls.w_best, ls.n * sizeof(float));
 	memcpy(L->weight.mask, ls.mask_best, ls.n);
@@ -471,8 +483,9 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 			goto out;
 		r->val_accuracy_end = 100.0 * ev.accuracy;
 		r->rounds_done = round + 1;
-		/* Another round only when this one still removed weights. */
-		if (nn_model_weights_kept(m) >= kept_before - kept_before / 200)
+		/* Another round only when this one still removed weights (a fixed
+		 * density is reached in one). */
+		if (o->fixed_density > 0 || nn_model_weights_kept(m) >= kept_before - kept_before / 200)
 			break;
 	}
 out:

@@ -47,6 +47,7 @@ struct eap_opts {
 	enum eap_method method;
 	enum wl_granularity granularity;
 	double accuracy_bound;     /* accuracy points (%) below the starting validation accuracy */
+	double fixed_density;      /* > 0: prune every layer to this density, no search */
 	uint32_t rounds;           /* at most this many prune + fine-tune rounds */
 	uint32_t trials;           /* bisection steps per layer */
 	double min_density;        /* lowest density a layer may be pruned to */

@@ -41,12 +41,17 @@ static const struct cfg_field point_fields[] = {
 	CFG_D(P, accuracy_bound, "accuracy_bound", 0, 100, "1", false,
 	      "accuracy points the pruning may lose"),
 	CFG_D(P, target_density, "target_density", 0.001, 1, "1", false,
-	      "overall weight density to reach"),
+	      "below 1: prune every CONV/FC layer to this density (no accuracy search)"),
+	CFG_U(P, rounds, "rounds", 1, 100, "3", false, "prune + fine-tune rounds"),
 	CFG_U(P, train_epochs, "train_epochs", 1, 1000, "10", false, "baseline training epochs"),
 	CFG_U(P, train_batch, "train_batch", 1, 65536, "64", false, "training batch"),
 	CFG_D(P, train_lr, "train_lr", 1e-6, 10, "0.05", false, "baseline learning rate"),
 	CFG_U(P, finetune_epochs, "finetune_epochs", 0, 1000, "1", false,
-	      "retraining epochs after each pruning step"),
+	      "fine-tuning epochs after each pruning round"),
+	CFG_U(P, finetune_images, "finetune_images", 100, 10000000, "20000", false,
+	      "training images per fine-tuning epoch"),
+	CFG_U(P, val_images, "val_images", 100, 1000000, "2000", false,
+	      "held-out training images that decide the pruning"),
 };
 #undef P
 enum { N_POINT_FIELDS = sizeof point_fields / sizeof point_fields[0] };

@@ -57,10 +57,14 @@ struct sweep_point {
 	int method;                    /* enum sweep_method */
 	int granularity;               /* enum wl_granularity */
 	double accuracy_bound;         /* accuracy points the pruning may lose */
-	double target_density;         /* overall weight density to reach (magnitude target) */
+	double target_density;         /* < 1: prune every layer to this density instead of
+					* searching under accuracy_bound */
+	uint32_t rounds;               /* prune + fine-tune rounds */
 	uint32_t train_epochs, train_batch;
 	double train_lr;
 	uint32_t finetune_epochs;
+	uint32_t finetune_images;      /* training images per fine-tuning epoch */
+	uint32_t val_images;           /* held-out training images for pruning decisions */
 };
 
 struct sweep_experiment {
