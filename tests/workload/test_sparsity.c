@@ -3,6 +3,7 @@
  * weight counts, and the loader's defaults and inheritance behave. */
 #include <string.h>
 
+#include "core/mem.h"
 #include "test.h"
 #include "workload/sparsity.h"
 
@@ -115,9 +116,35 @@ static void test_default_and_dense(void)
 	wl_network_deinit(&net);
 }
 
+/* Every allocation of the loader may fail: the error is NOMEM and nothing
+ * leaks (ASan checks under `make check`); with no failure it loads. */
+static void test_alloc_failures(void)
+{
+	struct wl_network net;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, "configs/networks/alexnet.yaml", &err), 0);
+	int ok = 0;
+	for (long n = 0; n < 8 && !ok; n++) {
+		struct wl_sparsity s;
+		sim_mem_fail_after(n);
+		int rc = wl_sparsity_load(&s, &net, "configs/sparsity/alexnet-han2015.yaml", &err);
+		sim_mem_fail_after(-1);
+		if (rc == 0) {
+			ok = 1;
+			wl_sparsity_deinit(&s);
+		} else {
+			CU_ASSERT_EQUAL(rc, SIM_ERR_NOMEM);
+			CU_ASSERT(s.layers == NULL && s.n_layers == 0);
+		}
+	}
+	CU_ASSERT(ok);
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
 	{"Han 2015 profiles give the published totals", test_han_totals},
 	{"AlexNet profile per layer", test_alexnet_layers},
 	{"default block, inheritance and the dense profile", test_default_and_dense},
+	{"allocation failures are reported, not crashes", test_alloc_failures},
 };
 TEST_SUITE(workload_sparsity, cases);
