@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"net", cmd_net, "print a network's layers, shapes, weights and MACs"},
+	{"storage", cmd_storage, "Deep Compression storage accounting (P+Q) for a sparsity profile"},
 };
 
 static void usage(FILE *out)
