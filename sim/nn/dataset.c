@@ -175,30 +175,15 @@ static void data_file(char *out, size_t size, const char *dir, const char *name)
 		snprintf(out, size, "%s/%s", dir, name);
 }
 
-int nn_dataset_load_dir(struct nn_dataset *train, struct nn_dataset *test, const char *dir,
+int nn_dataset_load_dir(struct nn_dataset *ds, const char *dir, const char *prefix,
 			struct sim_err *err)
 {
-	memset(train, 0, sizeof *train);
-	memset(test, 0, sizeof *test);
-	char ti[512], tl[512], vi[512], vl[512];
-	data_file(ti, sizeof ti, dir, "train-images-idx3-ubyte");
-	data_file(tl, sizeof tl, dir, "train-labels-idx1-ubyte");
-	data_file(vi, sizeof vi, dir, "t10k-images-idx3-ubyte");
-	data_file(vl, sizeof vl, dir, "t10k-labels-idx1-ubyte");
-	if (nn_dataset_load_idx(train, ti, tl, NN_MAX_CLASSES, err) ||
-	    nn_dataset_load_idx(test, vi, vl, NN_MAX_CLASSES, err))
-		return err->code;
-	if (test->h != train->h || test->w != train->w)
-		return sim_err_set(err, SIM_ERR_DATA, vi, 0, 0,
-				   "images are %ux%u but the training images are %ux%u", test->h,
-				   test->w, train->h, train->w);
-	double mean, std;
-	nn_dataset_stats(train, &mean, &std);
-	if (!(std > 0.0))
-		return sim_err_set(err, SIM_ERR_DATA, ti, 0, 0, "every pixel has the same value");
-	nn_dataset_normalize(train, mean, std);
-	nn_dataset_normalize(test, mean, std);
-	return 0;
+	char img[512], lab[512], name[64];
+	snprintf(name, sizeof name, "%s-images-idx3-ubyte", prefix);
+	data_file(img, sizeof img, dir, name);
+	snprintf(name, sizeof name, "%s-labels-idx1-ubyte", prefix);
+	data_file(lab, sizeof lab, dir, name);
+	return nn_dataset_load_idx(ds, img, lab, NN_MAX_CLASSES, err);
 }
 
 void nn_dataset_stats(const struct nn_dataset *ds, double *mean, double *std)

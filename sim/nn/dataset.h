@@ -5,9 +5,9 @@
  * reads both). Every inconsistency (magic, dimensions, file size, label range,
  * image/label count mismatch) is a SIM_ERR_DATA error naming the file.
  *
- * Pixels are stored as floats x = (byte / 255 - mean) / std, where mean and
- * std come from the training set (nn_dataset_normalize), in NCHW order with
- * C = 1. */
+ * Pixels are stored as floats in NCHW order with C = 1, first as byte / 255;
+ * callers then normalise x = (x - mean) / std with the training set's mean and
+ * std (nn_dataset_stats, nn_dataset_normalize), which checkpoints record. */
 #ifndef SIM_NN_DATASET_H
 #define SIM_NN_DATASET_H
 
@@ -34,10 +34,10 @@ struct nn_dataset {
 int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const char *labels_path,
 			uint32_t max_classes, struct sim_err *err);
 
-/* Loads DIR/{train,t10k}-{images-idx3,labels-idx1}-ubyte[.gz] (either form)
- * into train and test, then normalises both with the training set's mean and
- * std. Both are caller-owned; deinit both even after failure. */
-int nn_dataset_load_dir(struct nn_dataset *train, struct nn_dataset *test, const char *dir,
+/* Loads DIR/PREFIX-images-idx3-ubyte[.gz] and DIR/PREFIX-labels-idx1-ubyte[.gz]
+ * (the .gz file when it exists), e.g. prefix "train" or "t10k", with pixels
+ * in [0, 1]. Caller owns ds; deinit it even after failure. */
+int nn_dataset_load_dir(struct nn_dataset *ds, const char *dir, const char *prefix,
 			struct sim_err *err);
 
 /* Mean and standard deviation of every pixel of ds. */

@@ -19,7 +19,7 @@
 
 uint64_t nn_conv_col_floats(const struct nn_conv_geom *g)
 {
-	return (uint64_t)(g->c / g->groups) * g->k * g->k * g->n * g->e * g->f;
+	return (uint64_t)g->c * g->k * g->k * g->n * g->e * g->f;
 }
 
 /* True when the convolution is a plain matrix product of x (no unrolling). */
@@ -28,30 +28,61 @@ static int conv_is_pointwise(const struct nn_conv_geom *g)
 	return g->k == 1 && g->stride == 1 && g->pad == 0;
 }
 
-/* Unrolls channels [c0, c0 + cg) of x into col (layout in the file comment). */
+/* Output columns [*lo, *hi) whose tap at kernel offset s lands inside a row
+ * of width w: 0 <= f*stride + s - pad < w. */
+static void valid_range(uint32_t s, uint32_t pad, uint32_t stride, uint32_t w, uint32_t out,
+			uint32_t *lo, uint32_t *hi)
+{
+	long a = (long)pad - (long)s; /* need f*stride >= a */
+	long b = (long)w + pad - s;   /* need f*stride < b */
+	long l = a > 0 ? (a + stride - 1) / stride : 0;
+	long h = b > 0 ? (b + stride - 1) / stride : 0;
+	if (h > (long)out)
+		h = out;
+	if (l > h)
+		l = h;
+	*lo = (uint32_t)l;
+	*hi = (uint32_t)h;
+}
+
+/* Unrolls channels [c0, c0 + cg) of x into col (layout in the file comment).
+ * The valid column range of each kernel tap is computed once, so the inner
+ * loop is a branch-free copy (memcpy for stride 1). */
 static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
 		   float *col)
 {
 	const uint64_t plane = (uint64_t)g->h * g->w;
 	for (uint32_t c = 0; c < cg; c++)
 		for (uint32_t r = 0; r < g->k; r++)
-			for (uint32_t s = 0; s < g->k; s++)
+			for (uint32_t s = 0; s < g->k; s++) {
+				uint32_t lo, hi;
+				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
 				for (uint32_t n = 0; n < g->n; n++) {
 					const float *xp = x + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++) {
+					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
 						long ih = (long)e * g->stride + r - g->pad;
 						if (ih < 0 || ih >= (long)g->h) {
 							memset(col, 0, g->f * sizeof *col);
-							col += g->f;
 							continue;
 						}
+						/* Rows are short (tens of floats): plain loops
+						 * beat memcpy/memset calls here. */
 						const float *row = xp + (uint64_t)ih * g->w;
-						for (uint32_t f = 0; f < g->f; f++) {
-							long iw = (long)f * g->stride + s - g->pad;
-							*col++ = iw >= 0 && iw < (long)g->w ? row[iw] : 0.0f;
-						}
+						const long off = (long)s - (long)g->pad;
+						uint32_t f = 0;
+						for (; f < lo; f++)
+							col[f] = 0.0f;
+						if (g->stride == 1)
+							for (; f < hi; f++)
+								col[f] = row[(long)f + off];
+						else
+							for (; f < hi; f++)
+								col[f] = row[(long)f * g->stride + off];
+						for (; f < g->f; f++)
+							col[f] = 0.0f;
 					}
 				}
+			}
 }
 
 /* Adds col back into channels [c0, c0 + cg) of dx (the adjoint of im2col). */
@@ -61,23 +92,22 @@ static void col2im(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const
 	const uint64_t plane = (uint64_t)g->h * g->w;
 	for (uint32_t c = 0; c < cg; c++)
 		for (uint32_t r = 0; r < g->k; r++)
-			for (uint32_t s = 0; s < g->k; s++)
+			for (uint32_t s = 0; s < g->k; s++) {
+				uint32_t lo, hi;
+				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
 				for (uint32_t n = 0; n < g->n; n++) {
 					float *xp = dx + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++) {
+					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
 						long ih = (long)e * g->stride + r - g->pad;
-						if (ih < 0 || ih >= (long)g->h) {
-							col += g->f;
+						if (ih < 0 || ih >= (long)g->h)
 							continue;
-						}
 						float *row = xp + (uint64_t)ih * g->w;
-						for (uint32_t f = 0; f < g->f; f++, col++) {
-							long iw = (long)f * g->stride + s - g->pad;
-							if (iw >= 0 && iw < (long)g->w)
-								row[iw] += *col;
-						}
+						const long off = (long)s - (long)g->pad;
+						for (uint32_t f = lo; f < hi; f++)
+							row[(long)f * g->stride + off] += col[f];
 					}
 				}
+			}
 }
 
 void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
@@ -89,8 +119,8 @@ void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *
 	for (uint32_t gi = 0; gi < g->groups; gi++) {
 		const float *b = x + (uint64_t)gi * cg * nef;
 		if (!conv_is_pointwise(g)) {
-			im2col(g, gi * cg, cg, x, col);
-			b = col;
+			b = col + (uint64_t)gi * kk * nef;
+			im2col(g, gi * cg, cg, x, col + (uint64_t)gi * kk * nef);
 		}
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)nef, (int)kk,
 			    1.0f, wt + (uint64_t)gi * mg * kk, (int)kk, b, (int)nef, 0.0f,
@@ -114,7 +144,8 @@ static void bias_grad(uint32_t m, uint64_t len, const float *dy, float *db)
 }
 
 void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		      const float *dy, float *dw, float *db, float *dx, float *col)
+		      const float *dy, float *dw, float *db, float *dx, const float *col,
+		      float *dcol)
 {
 	const uint32_t cg = g->c / g->groups, mg = g->m / g->groups;
 	const uint32_t kk = cg * g->k * g->k;
@@ -126,20 +157,17 @@ void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float 
 	for (uint32_t gi = 0; gi < g->groups; gi++) {
 		const float *w_g = wt + (uint64_t)gi * mg * kk;
 		const float *dy_g = dy + (uint64_t)gi * mg * nef;
-		const float *b = x + (uint64_t)gi * cg * nef;
-		if (!conv_is_pointwise(g)) {
-			im2col(g, gi * cg, cg, x, col);
-			b = col;
-		}
+		const float *b = conv_is_pointwise(g) ? x + (uint64_t)gi * cg * nef
+						      : col + (uint64_t)gi * kk * nef;
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mg, (int)kk, (int)nef, 1.0f,
 			    dy_g, (int)nef, b, (int)nef, 0.0f, dw + (uint64_t)gi * mg * kk, (int)kk);
 		if (!dx)
 			continue;
-		float *dcol = conv_is_pointwise(g) ? dx + (uint64_t)gi * cg * nef : col;
+		float *d = conv_is_pointwise(g) ? dx + (uint64_t)gi * cg * nef : dcol;
 		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kk, (int)nef, (int)mg, 1.0f,
-			    w_g, (int)kk, dy_g, (int)nef, 0.0f, dcol, (int)nef);
+			    w_g, (int)kk, dy_g, (int)nef, 0.0f, d, (int)nef);
 		if (!conv_is_pointwise(g))
-			col2im(g, gi * cg, cg, col, dx);
+			col2im(g, gi * cg, cg, dcol, dx);
 	}
 }
 
@@ -186,33 +214,64 @@ void nn_fc_backward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float
 						dxt[((uint64_t)ci * hw + p) * n + ni];
 }
 
+/* Input rows (or columns) [*lo, *hi) under the window of output index e. */
+static void window(uint32_t e, const struct nn_conv_geom *g, uint32_t size, uint32_t *lo,
+		   uint32_t *hi)
+{
+	long a = (long)e * g->stride - (long)g->pad, b = a + g->k;
+	*lo = (uint32_t)(a > 0 ? a : 0);
+	*hi = (uint32_t)(b < (long)size ? b : (long)size);
+}
+
+/* The common 2x2 window with stride 2 and no padding, unrolled. */
+static void maxpool_2x2(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+{
+	const uint64_t planes = (uint64_t)g->c * g->n;
+	const uint32_t w = g->w;
+	for (uint64_t p = 0; p < planes; p++) {
+		const float *xp = x + p * g->h * w;
+		for (uint32_t e = 0; e < g->e; e++)
+			for (uint32_t f = 0; f < g->f; f++) {
+				uint32_t at = 2 * e * w + 2 * f, b = at;
+				if (xp[at + 1] > xp[b])
+					b = at + 1;
+				if (xp[at + w] > xp[b])
+					b = at + w;
+				if (xp[at + w + 1] > xp[b])
+					b = at + w + 1;
+				*y++ = xp[b];
+				*argmax++ = b;
+			}
+	}
+}
+
 void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
 {
+	if (g->k == 2 && g->stride == 2 && g->pad == 0) {
+		maxpool_2x2(g, x, y, argmax);
+		return;
+	}
 	const uint64_t planes = (uint64_t)g->c * g->n;
 	for (uint64_t p = 0; p < planes; p++) {
 		const float *xp = x + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++)
+		for (uint32_t e = 0; e < g->e; e++) {
+			uint32_t r0, r1;
+			window(e, g, g->h, &r0, &r1);
 			for (uint32_t f = 0; f < g->f; f++) {
-				float best = -INFINITY;
-				uint32_t at = 0;
-				for (uint32_t r = 0; r < g->k; r++) {
-					long ih = (long)e * g->stride + r - g->pad;
-					if (ih < 0 || ih >= (long)g->h)
-						continue;
-					for (uint32_t s = 0; s < g->k; s++) {
-						long iw = (long)f * g->stride + s - g->pad;
-						if (iw < 0 || iw >= (long)g->w)
-							continue;
-						uint32_t off = (uint32_t)(ih * g->w + iw);
-						if (xp[off] > best) {
-							best = xp[off];
-							at = off;
+				uint32_t s0, s1;
+				window(f, g, g->w, &s0, &s1);
+				uint32_t at = r0 * g->w + s0;
+				float best = xp[at];
+				for (uint32_t r = r0; r < r1; r++)
+					for (uint32_t s = s0; s < s1; s++)
+						if (xp[r * g->w + s] > best) {
+							best = xp[r * g->w + s];
+							at = r * g->w + s;
 						}
-					}
-				}
 				*y++ = best;
 				*argmax++ = at;
 			}
+		}
 	}
 }
 
@@ -233,21 +292,19 @@ void nn_avgpool_forward(const struct nn_conv_geom *g, const float *x, float *y)
 	const float scale = 1.0f / (float)(g->k * g->k);
 	for (uint64_t p = 0; p < planes; p++) {
 		const float *xp = x + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++)
+		for (uint32_t e = 0; e < g->e; e++) {
+			uint32_t r0, r1;
+			window(e, g, g->h, &r0, &r1);
 			for (uint32_t f = 0; f < g->f; f++) {
+				uint32_t s0, s1;
+				window(f, g, g->w, &s0, &s1);
 				float sum = 0.0f;
-				for (uint32_t r = 0; r < g->k; r++) {
-					long ih = (long)e * g->stride + r - g->pad;
-					if (ih < 0 || ih >= (long)g->h)
-						continue;
-					for (uint32_t s = 0; s < g->k; s++) {
-						long iw = (long)f * g->stride + s - g->pad;
-						if (iw >= 0 && iw < (long)g->w)
-							sum += xp[ih * g->w + iw];
-					}
-				}
+				for (uint32_t r = r0; r < r1; r++)
+					for (uint32_t s = s0; s < s1; s++)
+						sum += xp[r * g->w + s];
 				*y++ = sum * scale;
 			}
+		}
 	}
 }
 
@@ -258,20 +315,18 @@ void nn_avgpool_backward(const struct nn_conv_geom *g, const float *dy, float *d
 	memset(dx, 0, planes * g->h * g->w * sizeof *dx);
 	for (uint64_t p = 0; p < planes; p++) {
 		float *xp = dx + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++)
+		for (uint32_t e = 0; e < g->e; e++) {
+			uint32_t r0, r1;
+			window(e, g, g->h, &r0, &r1);
 			for (uint32_t f = 0; f < g->f; f++) {
-				float d = *dy++ * scale;
-				for (uint32_t r = 0; r < g->k; r++) {
-					long ih = (long)e * g->stride + r - g->pad;
-					if (ih < 0 || ih >= (long)g->h)
-						continue;
-					for (uint32_t s = 0; s < g->k; s++) {
-						long iw = (long)f * g->stride + s - g->pad;
-						if (iw >= 0 && iw < (long)g->w)
-							xp[ih * g->w + iw] += d;
-					}
-				}
+				uint32_t s0, s1;
+				window(f, g, g->w, &s0, &s1);
+				const float d = *dy++ * scale;
+				for (uint32_t r = r0; r < r1; r++)
+					for (uint32_t s = s0; s < s1; s++)
+						xp[r * g->w + s] += d;
 			}
+		}
 	}
 }
 

@@ -29,7 +29,8 @@ struct nn_conv_geom {
 	uint32_t e, f;        /* output height and width */
 };
 
-/* Floats of the im2col workspace a convolution with geometry g needs. */
+/* Floats of the im2col workspace a convolution with geometry g needs (its
+ * groups are unrolled side by side). */
 uint64_t nn_conv_col_floats(const struct nn_conv_geom *g);
 
 /* y = conv(x, wt) + bias (bias may be NULL). col is a workspace of
@@ -37,10 +38,12 @@ uint64_t nn_conv_col_floats(const struct nn_conv_geom *g);
 void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
 		     const float *bias, float *y, float *col);
 /* Given dy, writes dw (same layout as wt), db (if not NULL) and dx (if not
- * NULL). col is the same workspace size as forward; its contents on entry do
- * not matter. */
+ * NULL). col must still hold what nn_conv_forward left in it for this x (the
+ * unrolled input, reused rather than recomputed); dcol is a second workspace
+ * of the same size, for dx. */
 void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		      const float *dy, float *dw, float *db, float *dx, float *col);
+		      const float *dy, float *dw, float *db, float *dx, const float *col,
+		      float *dcol);
 
 /* Fully connected layer over n images with k = c*h*w inputs and m outputs.
  * x: [c][n][h*w] (CNHW); y: [m][n]. xt is a workspace of k*n floats that holds

@@ -38,7 +38,8 @@ struct thread_ws {
 	float **act;       /* act[i]: output of layer i, CNHW */
 	float **xt;        /* FC layers with a spatial input: X^T kept for backward */
 	uint32_t **argmax; /* max-pooling layers */
-	float *col;        /* im2col workspace (shared by all conv layers) */
+	float **col;       /* conv layers: the unrolled input, kept for backward */
+	float *dcol;       /* conv backward workspace (shared) */
 	float *dxt;        /* FC backward workspace */
 	float *grad_a, *grad_b; /* dL/dy and dL/dx ping-pong */
 	float **wgrad, **bgrad; /* thread 0 points at the model's grads */
@@ -94,7 +95,7 @@ static void slice_forward(const struct nn_model *m, struct thread_ws *t, int las
 		struct nn_conv_geom g = layer_geom(l, t->n);
 		switch (l->type) {
 		case WL_CONV:
-			nn_conv_forward(&g, x, L->weight.value, L->bias.value, t->act[i], t->col);
+			nn_conv_forward(&g, x, L->weight.value, L->bias.value, t->act[i], t->col[i]);
 			break;
 		case WL_FC:
 			nn_fc_forward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, L->weight.value,
@@ -129,7 +130,7 @@ static void slice_backward(const struct nn_model *m, struct thread_ws *t)
 		switch (l->type) {
 		case WL_CONV:
 			nn_conv_backward(&g, x, L->weight.value, dy, t->wgrad[i], t->bgrad[i], dxi,
-					 t->col);
+					 t->col[i], t->dcol);
 			break;
 		case WL_FC:
 			nn_fc_backward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, t->xt[i],
@@ -274,6 +275,8 @@ static void workspace_free(struct nn_workspace *ws, int n_layers)
 				free(t->xt[i]);
 			if (t->argmax)
 				free(t->argmax[i]);
+			if (t->col)
+				free(t->col[i]);
 			if (ti > 0 && t->wgrad)
 				free(t->wgrad[i]);
 			if (ti > 0 && t->bgrad)
@@ -286,6 +289,7 @@ static void workspace_free(struct nn_workspace *ws, int n_layers)
 		free(t->bgrad);
 		free(t->x0);
 		free(t->col);
+		free(t->dcol);
 		free(t->dxt);
 		free(t->grad_a);
 		free(t->grad_b);
@@ -334,7 +338,8 @@ static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t
 	t->act = sim_calloc((size_t)nl, sizeof *t->act, err);
 	t->xt = t->act ? sim_calloc((size_t)nl, sizeof *t->xt, err) : NULL;
 	t->argmax = t->xt ? sim_calloc((size_t)nl, sizeof *t->argmax, err) : NULL;
-	t->wgrad = t->argmax ? sim_calloc((size_t)nl, sizeof *t->wgrad, err) : NULL;
+	t->col = t->argmax ? sim_calloc((size_t)nl, sizeof *t->col, err) : NULL;
+	t->wgrad = t->col ? sim_calloc((size_t)nl, sizeof *t->wgrad, err) : NULL;
 	t->bgrad = t->wgrad ? sim_calloc((size_t)nl, sizeof *t->bgrad, err) : NULL;
 	t->x0 = t->bgrad ? sim_malloc(shape_size(m->net.input) * s * sizeof *t->x0, err) : NULL;
 	if (!t->x0)
@@ -350,6 +355,8 @@ static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t
 			struct nn_conv_geom g = layer_geom(l, (uint32_t)s);
 			uint64_t c = nn_conv_col_floats(&g);
 			col = c > col ? c : col;
+			if (!(t->col[i] = sim_malloc(c * sizeof(float), err)))
+				return err->code;
 		}
 		if (l->type == WL_FC && l->in.h * l->in.w > 1) {
 			uint64_t k = shape_size(l->in) * s;
@@ -370,8 +377,8 @@ static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t
 		if (L->bias.n && !(t->bgrad[i] = sim_malloc(L->bias.n * sizeof(float), err)))
 			return err->code;
 	}
-	t->col = sim_malloc(col * sizeof *t->col, err);
-	t->dxt = t->col ? sim_malloc(dxt * sizeof *t->dxt, err) : NULL;
+	t->dcol = sim_malloc(col * sizeof *t->dcol, err);
+	t->dxt = t->dcol ? sim_malloc(dxt * sizeof *t->dxt, err) : NULL;
 	t->grad_a = t->dxt ? sim_malloc(grad * sizeof *t->grad_a, err) : NULL;
 	t->grad_b = t->grad_a ? sim_malloc(grad * sizeof *t->grad_b, err) : NULL;
 	return t->grad_b ? 0 : err->code;

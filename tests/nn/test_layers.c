@@ -144,7 +144,10 @@ static void check_conv(uint32_t n, uint32_t cin, uint32_t h, uint32_t m, uint32_
 
 	float *dw = calloc(c.nw, sizeof(float)), *db = calloc(c.nb, sizeof(float));
 	float *dx = calloc(c.nx, sizeof(float));
-	nn_conv_backward(&c.g, c.x, c.wt, c.r, dw, db, dx, c.col);
+	float *dcol = calloc(nn_conv_col_floats(&c.g), sizeof(float));
+	fd_loss(&c); /* leaves the unrolled input in c.col */
+	nn_conv_backward(&c.g, c.x, c.wt, c.r, dw, db, dx, c.col, dcol);
+	free(dcol);
 	fd_compare(&c, c.x, dx, c.nx, 1e-2f, "conv dx");
 	fd_compare(&c, c.wt, dw, c.nw, 1e-2f, "conv dw");
 	fd_compare(&c, c.bias, db, c.nb, 1e-2f, "conv db");
@@ -249,7 +252,8 @@ static void check_pool(int kind, uint32_t k, uint32_t stride, uint32_t pad)
 
 static void test_maxpool(void)
 {
-	check_pool(2, 2, 2, 0);
+	check_pool(2, 2, 2, 0); /* the unrolled 2x2 path */
+	check_pool(2, 2, 1, 0);
 	check_pool(2, 3, 2, 1); /* overlapping, padded */
 }
 

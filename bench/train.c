@@ -1,0 +1,153 @@
+/* Training and inference throughput of the trainer on LeNet-300-100 and
+ * LeNet-5 (Fashion-MNIST images when installed, random ones otherwise):
+ * training images per CPU-second (images / (user + sys CPU time of the
+ * process, CLOCK_PROCESS_CPUTIME_ID), so the figure does not depend on how
+ * many cores are used) at batch 64, and inference images/s (wall clock) and
+ * per CPU-second at batch 1 and 1000. Writes the figures also to
+ * build/bench/train.tsv for the PyTorch comparison (bench/torch_lenet.py). */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nn/dataset.h"
+#include "nn/model.h"
+#include "nn/train.h"
+
+static double clock_s(clockid_t id)
+{
+	struct timespec ts;
+	clock_gettime(id, &ts);
+	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+struct rate {
+	double wall_per_s, cpu_per_s;
+};
+
+/* Images per wall second and per CPU second of `steps` training steps. */
+static struct rate train_rate(struct nn_model *m, const struct nn_dataset *d, uint32_t batch,
+			      uint64_t steps)
+{
+	const uint64_t img = (uint64_t)d->c * d->h * d->w, per_epoch = d->n / batch;
+	for (uint64_t s = 0; s < 10; s++) { /* warm-up: page in buffers, start threads */
+		nn_model_backprop(m, d->images, d->labels, batch, NULL, NULL);
+		nn_sgd_step(m, 0.01, 0.9, 5e-4, 0.0);
+	}
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	for (uint64_t s = 0; s < steps; s++) {
+		uint64_t first = (s % per_epoch) * batch;
+		nn_model_backprop(m, d->images + first * img, d->labels + first, batch, NULL, NULL);
+		nn_sgd_step(m, 0.01, 0.9, 5e-4, 0.0);
+	}
+	double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	return (struct rate){(double)(steps * batch) / w, (double)(steps * batch) / c};
+}
+
+static struct rate infer_rate(struct nn_model *m, const struct nn_dataset *d, uint32_t batch,
+			      uint64_t images)
+{
+	const uint64_t img = (uint64_t)d->c * d->h * d->w, per_pass = d->n / batch;
+	nn_model_forward(m, d->images, d->labels, batch, NULL, NULL, NULL);
+	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	for (uint64_t s = 0; s * batch < images; s++) {
+		uint64_t first = (s % per_pass) * batch;
+		nn_model_forward(m, d->images + first * img, d->labels + first, batch, NULL, NULL,
+				 NULL);
+	}
+	uint64_t done = (images + batch - 1) / batch * batch;
+	double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	return (struct rate){(double)done / w, (double)done / c};
+}
+
+/* Fashion-MNIST training images, or 10,000 random ones when not installed. */
+static int load_data(struct nn_dataset *d, struct sim_err *err)
+{
+	if (nn_dataset_load_dir(d, NN_DEFAULT_DATA_DIR, "train", err) == 0) {
+		double mean, std;
+		nn_dataset_stats(d, &mean, &std);
+		nn_dataset_normalize(d, mean, std);
+		return 0;
+	}
+	nn_dataset_deinit(d);
+	printf("(%s not readable: random images)\n", NN_DEFAULT_DATA_DIR);
+	d->n = 10000;
+	d->c = 1;
+	d->h = d->w = 28;
+	d->n_classes = 10;
+	d->images = malloc(d->n * 784 * sizeof(float));
+	d->labels = malloc(d->n);
+	if (!d->images || !d->labels)
+		return sim_err_set(err, SIM_ERR_NOMEM, NULL, 0, 0, "out of memory");
+	srand(1);
+	for (uint64_t i = 0; i < d->n * 784; i++)
+		d->images[i] = (float)rand() / (float)RAND_MAX - 0.5f;
+	for (uint64_t i = 0; i < d->n; i++)
+		d->labels[i] = (uint8_t)(i % 10);
+	return 0;
+}
+
+static int bench_net(const char *name, const struct nn_dataset *d, uint64_t train_steps,
+		     FILE *tsv, struct sim_err *err)
+{
+	char path[256];
+	snprintf(path, sizeof path, "configs/networks/%s.yaml", name);
+	struct wl_network net;
+	struct nn_model m = {0};
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	int rc = wl_network_load(&net, path, err);
+	if (rc)
+		goto done;
+	static const struct {
+		uint32_t batch, threads;
+		bool train;
+	} runs[] = {{64, 1, true}, {64, 2, true}, {1, 1, false}, {1000, 1, false},
+		    {1000, 2, false}};
+	for (size_t i = 0; i < sizeof runs / sizeof runs[0]; i++) {
+		if ((rc = nn_model_init(&m, &net, runs[i].batch, runs[i].threads, err)))
+			goto done;
+		nn_model_init_weights(&m, NN_INIT_XAVIER, rng);
+		struct rate r = runs[i].train
+					? train_rate(&m, d, runs[i].batch, train_steps)
+					: infer_rate(&m, d, runs[i].batch,
+						     runs[i].batch == 1 ? 20000 : 100000);
+		printf("%-14s %-9s batch %4u, %u thread%s: %9.0f img/CPU-s %9.0f img/s (wall)\n",
+		       name, runs[i].train ? "training" : "inference", runs[i].batch,
+		       runs[i].threads, runs[i].threads > 1 ? "s" : " ", r.cpu_per_s,
+		       r.wall_per_s);
+		if (tsv)
+			fprintf(tsv, "%s\t%s\t%u\t%u\t%.0f\t%.0f\n", name,
+				runs[i].train ? "train" : "infer", runs[i].batch, runs[i].threads,
+				r.cpu_per_s, r.wall_per_s);
+		nn_model_deinit(&m);
+	}
+done:
+	nn_model_deinit(&m);
+	wl_network_deinit(&net);
+	gsl_rng_free(rng);
+	return rc;
+}
+
+int main(void)
+{
+	struct sim_err err;
+	struct nn_dataset d = {0};
+	if (load_data(&d, &err)) {
+		sim_err_print(&err, stderr);
+		return 1;
+	}
+	FILE *tsv = fopen("build/bench/train.tsv", "w");
+	if (tsv)
+		fprintf(tsv, "network\tmode\tbatch\tthreads\timg_per_cpu_s\timg_per_s\n");
+	int rc = bench_net("lenet-300-100", &d, 3000, tsv, &err) ||
+		 bench_net("lenet-5", &d, 400, tsv, &err);
+	if (tsv)
+		fclose(tsv);
+	nn_dataset_deinit(&d);
+	if (rc) {
+		sim_err_print(&err, stderr);
+		return 1;
+	}
+	return 0;
+}
