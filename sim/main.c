@@ -15,6 +15,7 @@ static const struct command commands[] = {
 	{"net", cmd_net, "print a network's layers, shapes, weights and MACs"},
 	{"train", cmd_train, "train a network on an IDX data set and write a checkpoint"},
 	{"eval", cmd_eval, "test accuracy and loss of a checkpoint"},
+	{"storage", cmd_storage, "Deep Compression storage accounting (P+Q) for a sparsity profile"},
 };
 
 static void usage(FILE *out)

@@ -23,5 +23,6 @@ bool cli_is_tty(int fd);
 int cmd_net(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
+int cmd_storage(int argc, char **argv);
 
 #endif
