@@ -101,27 +101,29 @@ static uint64_t footprint(enum map_type t, const uint64_t *ext, uint32_t u)
 	return ext[DIM_N] * ext[DIM_M] * ext[DIM_E] * ext[DIM_F];
 }
 
-/* |T & (T + delta)| for the footprint of type t. */
+/* |T & (T + delta)| for the footprint of type t; plain axes first, since a
+ * shift past a plain axis's extent leaves no overlap at all. */
 static uint64_t footprint_overlap(enum map_type t, const uint64_t *ext, uint32_t u,
 				  const int64_t *dl)
 {
-	switch (t) {
-	case TY_WEIGHT:
-		return interval_overlap(ext[DIM_M], dl[DIM_M]) *
-		       interval_overlap(ext[DIM_C], dl[DIM_C]) *
-		       interval_overlap(ext[DIM_R], dl[DIM_R]) *
-		       interval_overlap(ext[DIM_S], dl[DIM_S]);
-	case TY_IFMAP:
-		return interval_overlap(ext[DIM_N], dl[DIM_N]) *
-		       interval_overlap(ext[DIM_C], dl[DIM_C]) *
-		       slide_overlap(ext[DIM_E], ext[DIM_R], u, dl[DIM_E] * u + dl[DIM_R]) *
-		       slide_overlap(ext[DIM_F], ext[DIM_S], u, dl[DIM_F] * u + dl[DIM_S]);
-	case TY_PSUM:
-	case TY_COUNT:
-		break;
+	static const int plain[TY_COUNT][4] = {
+		[TY_IFMAP] = {DIM_N, DIM_C, -1, -1},
+		[TY_WEIGHT] = {DIM_M, DIM_C, DIM_R, DIM_S},
+		[TY_PSUM] = {DIM_N, DIM_M, DIM_E, DIM_F},
+	};
+	uint64_t o = 1;
+	for (int i = 0; i < 4 && plain[t][i] >= 0; i++) {
+		int d = plain[t][i];
+		o *= interval_overlap(ext[d], dl[d]);
+		if (o == 0)
+			return 0;
 	}
-	return interval_overlap(ext[DIM_N], dl[DIM_N]) * interval_overlap(ext[DIM_M], dl[DIM_M]) *
-	       interval_overlap(ext[DIM_E], dl[DIM_E]) * interval_overlap(ext[DIM_F], dl[DIM_F]);
+	if (t != TY_IFMAP)
+		return o;
+	o *= slide_overlap(ext[DIM_E], ext[DIM_R], u, dl[DIM_E] * u + dl[DIM_R]);
+	if (o == 0)
+		return 0;
+	return o * slide_overlap(ext[DIM_F], ext[DIM_S], u, dl[DIM_F] * u + dl[DIM_S]);
 }
 
 struct outer_loop {
@@ -148,21 +150,31 @@ static int outer_loops(const struct mapping *m, bool glb, struct outer_loop *out
 	return n;
 }
 
-/* Words fetched by a buffer with extents ext behind the loops lp[0..n). */
-static uint64_t fetched(enum map_type t, const uint64_t *ext, uint32_t u,
-			const struct outer_loop *lp, int n)
+/* |T & (T + delta)| summed over fetch steps, for nb buffers at once (type
+ * t[k], extents ext[k]) behind the same loops lp[0..n), outermost first:
+ * fetched[k] = |T_k| + sum_j count_j (|T_k| - |T_k & (T_k + delta_j)|). The
+ * shifts are built from the innermost loop outwards: reset[d] accumulates the
+ * wrap-around of the loops inside loop j. */
+static void fetched(int nb, const enum map_type *t, const uint64_t (*ext)[DIM_COUNT], uint32_t u,
+		    const struct outer_loop *lp, int n, uint64_t *out)
 {
-	uint64_t size = footprint(t, ext, u);
-	uint64_t total = size, outer = 1;
-	for (int j = 0; j < n; j++) {
-		int64_t dl[DIM_COUNT] = {0};
-		dl[lp[j].dim] += (int64_t)lp[j].stride;
-		for (int i = j + 1; i < n; i++)
-			dl[lp[i].dim] -= (int64_t)((lp[i].bound - 1) * lp[i].stride);
-		total += outer * (lp[j].bound - 1) * (size - footprint_overlap(t, ext, u, dl));
-		outer *= lp[j].bound;
+	uint64_t size[2 * TY_COUNT];
+	for (int k = 0; k < nb; k++)
+		out[k] = size[k] = footprint(t[k], ext[k], u);
+	uint64_t outer[2 * DIM_COUNT + 1];
+	outer[0] = 1;
+	for (int j = 0; j < n; j++)
+		outer[j + 1] = outer[j] * lp[j].bound;
+	int64_t dl[DIM_COUNT] = {0};
+	for (int j = n - 1; j >= 0; j--) {
+		int d = lp[j].dim;
+		dl[d] += (int64_t)lp[j].stride;
+		uint64_t steps = outer[j] * (lp[j].bound - 1);
+		for (int k = 0; k < nb; k++)
+			out[k] += steps * (size[k] - footprint_overlap(t[k], ext[k], u, dl));
+		/* from here on, loop j is an inner loop that wraps */
+		dl[d] -= (int64_t)lp[j].stride + (int64_t)((lp[j].bound - 1) * lp[j].stride);
 	}
-	return total;
 }
 
 static void extents(const struct mapping *m, int from_level, uint64_t *ext)
@@ -174,52 +186,90 @@ static void extents(const struct mapping *m, int from_level, uint64_t *ext)
 	}
 }
 
-void model_layer_count(const struct mapping *m, const struct map_layer *l,
-		       struct model_counts *out)
+void model_count_glb(const struct mapping *m, const struct map_layer *l,
+		     uint64_t f_d[TY_COUNT])
 {
-	memset(out, 0, sizeof *out);
+	struct outer_loop dram[DIM_COUNT];
+	int n_dram = outer_loops(m, false, dram);
+	uint64_t ext[TY_COUNT][DIM_COUNT];
+	extents(m, LV_GLB, ext[0]);
+	memcpy(ext[1], ext[0], sizeof ext[0]);
+	memcpy(ext[2], ext[0], sizeof ext[0]);
+	static const enum map_type all[TY_COUNT] = {TY_IFMAP, TY_WEIGHT, TY_PSUM};
+	fetched(TY_COUNT, all, (const uint64_t(*)[DIM_COUNT])ext, l->U, dram, n_dram, f_d);
+}
+
+void model_count_array(const struct mapping *m, const struct map_layer *l,
+		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
+{
 	uint64_t macs = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
 		macs *= l->size[d];
-	out->macs = macs;
 	uint64_t pes = mapping_pes(m), steps = macs / pes;
-
-	struct outer_loop dram[DIM_COUNT], both[2 * DIM_COUNT];
-	int n_dram = outer_loops(m, false, dram), n_both = outer_loops(m, true, both);
-	uint64_t ext_glb[DIM_COUNT], ext_arr[DIM_COUNT], ext_pe[DIM_COUNT], ext_sp[DIM_COUNT];
-	extents(m, LV_GLB, ext_glb);
+	struct outer_loop both[2 * DIM_COUNT];
+	int n_both = outer_loops(m, true, both);
+	uint64_t ext_arr[DIM_COUNT], ext_pe[DIM_COUNT], ext_sp[DIM_COUNT];
 	extents(m, LV_ROW, ext_arr);
 	extents(m, LV_RF, ext_pe);
 	for (int d = 0; d < DIM_COUNT; d++)
 		ext_sp[d] = ext_arr[d] / ext_pe[d];
-
+	/* Kept types: the array's union and one PE, behind the same loops. */
+	enum map_type ty[2 * TY_COUNT];
+	uint64_t ext[2 * TY_COUNT][DIM_COUNT], got[2 * TY_COUNT];
+	int nb = 0;
 	for (int ti = 0; ti < TY_COUNT; ti++) {
 		enum map_type t = (enum map_type)ti;
-		bool kept = map_dataflow_keeps(m->dataflow, t);
-		uint64_t f_d = fetched(t, ext_glb, l->U, dram, n_dram);
-		uint64_t f_p, f_s;
-		if (kept) {
-			f_p = fetched(t, ext_arr, l->U, both, n_both);
-			f_s = pes * fetched(t, ext_pe, l->U, both, n_both);
+		if (map_dataflow_keeps(m->dataflow, t)) {
+			ty[nb] = ty[nb + 1] = t;
+			memcpy(ext[nb], ext_arr, sizeof ext_arr);
+			memcpy(ext[nb + 1], ext_pe, sizeof ext_pe);
+			nb += 2;
 		} else {
-			f_p = steps * footprint(t, ext_sp, l->U);
-			f_s = macs;
+			f_p[t] = steps * footprint(t, ext_sp, l->U);
+			f_s[t] = macs;
 		}
-		uint64_t *acc = out->acc[t];
-		if (t == TY_PSUM) {
+	}
+	fetched(nb, ty, (const uint64_t(*)[DIM_COUNT])ext, l->U, both, n_both, got);
+	for (int k = 0; k < nb; k += 2) {
+		f_p[ty[k]] = got[k];
+		f_s[ty[k]] = pes * got[k + 1];
+	}
+}
+
+void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
+			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
+			  const uint64_t f_s[TY_COUNT], struct model_counts *out)
+{
+	uint64_t macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		macs *= l->size[d];
+	out->macs = macs;
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		bool kept = map_dataflow_keeps(df, (enum map_type)ti);
+		uint64_t *acc = out->acc[ti];
+		if (ti == TY_PSUM) {
 			uint64_t outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] *
 					   l->size[DIM_E] * l->size[DIM_F];
-			acc[EN_DRAM] = 2 * f_d - outputs;
-			acc[EN_GLB] = 2 * (f_p - f_d);
-			acc[EN_ARRAY] = f_s - f_p;
-			acc[EN_RF] = kept ? 2 * (macs - f_s) : 0;
+			acc[EN_DRAM] = 2 * f_d[ti] - outputs;
+			acc[EN_GLB] = 2 * (f_p[ti] - f_d[ti]);
+			acc[EN_ARRAY] = f_s[ti] - f_p[ti];
+			acc[EN_RF] = kept ? 2 * (macs - f_s[ti]) : 0;
 		} else {
-			acc[EN_DRAM] = f_d;
-			acc[EN_GLB] = f_p;
-			acc[EN_ARRAY] = f_s;
+			acc[EN_DRAM] = f_d[ti];
+			acc[EN_GLB] = f_p[ti];
+			acc[EN_ARRAY] = f_s[ti];
 			acc[EN_RF] = kept ? macs : 0;
 		}
 	}
+}
+
+void model_layer_count(const struct mapping *m, const struct map_layer *l,
+		       struct model_counts *out)
+{
+	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
+	model_count_glb(m, l, f_d);
+	model_count_array(m, l, f_p, f_s);
+	model_counts_combine(m->dataflow, l, f_d, f_p, f_s, out);
 }
 
 static int rf_words_of(const struct arch *a, enum map_type t)
@@ -307,78 +357,124 @@ double model_rlc_bits_per_value(const struct arch *a, double density)
 	return pairs * a->rlc_word_bits / per_word;
 }
 
+void model_costs_init(struct model_costs *c, const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in)
+{
+	memset(c, 0, sizeof *c);
+	const struct map_layer *l = &in->shape;
+	double g = in->groups, wd = in->weight_density, id = in->ifmap_density;
+	for (int ty = 0; ty < TY_COUNT; ty++)
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			c->scale[ty][lv] = g;
+	/* DRAM coding: counts become bits moved / bits of the type. */
+	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX)
+		c->scale[TY_WEIGHT][EN_DRAM] *=
+			model_relidx_entries_per_value(wd, a->weight_index_bits) *
+			(bits->weight + a->weight_index_bits) / bits->weight;
+	if (a->fmap_format == ARCH_FFMT_RLC) {
+		c->scale[TY_IFMAP][EN_DRAM] *= model_rlc_bits_per_value(a, id) / bits->ifmap;
+		double outputs = g * l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+		c->psum_dram_extra = outputs *
+			(model_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
+	}
+	/* Zero operands: a gated or skipped MAC also saves the other operand's RF read. */
+	double mac_share = 1.0;
+	c->cycle_share = 1.0;
+	if (a->ifmap_zeros != ARCH_ZERO_NONE) {
+		mac_share *= id;
+		c->scale[TY_WEIGHT][EN_RF] *= id;
+		if (a->ifmap_zeros == ARCH_ZERO_SKIP)
+			c->cycle_share *= id;
+	}
+	if (a->weight_zeros != ARCH_ZERO_NONE) {
+		mac_share *= wd;
+		c->scale[TY_IFMAP][EN_RF] *= wd;
+		if (a->weight_zeros == ARCH_ZERO_SKIP)
+			c->cycle_share *= wd;
+	}
+	uint64_t macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		macs *= l->size[d];
+	c->macs = macs * in->groups;
+	c->macs_effective = (double)c->macs * wd * id;
+	c->energy_mac = (double)c->macs * mac_share * energy_mac(t, bits->weight, bits->ifmap);
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		c->bits[ty] = bits_of(bits, (enum map_type)ty);
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			c->per_access[ty][lv] = energy_access(t, (enum energy_level)lv, c->bits[ty]);
+	}
+	c->groups = in->groups;
+	c->pe_count = (double)a->pe_rows * a->pe_cols;
+	c->dram_bytes_per_cycle = a->dram_bytes_per_cycle;
+}
+
+void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
+		       double *energy, double *cycles)
+{
+	double e = c->energy_mac, dram_bits = 0;
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			e += (double)n->acc[ty][lv] * c->scale[ty][lv] * c->per_access[ty][lv];
+		dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
+	}
+	e += c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
+	dram_bits += c->psum_dram_extra * c->bits[TY_PSUM];
+	*energy = e;
+	*cycles = (double)(n->macs / pes) * c->groups * c->cycle_share;
+	if (c->dram_bytes_per_cycle > 0)
+		*cycles = fmax(*cycles, dram_bits / 8.0 / c->dram_bytes_per_cycle);
+}
+
+void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
+			     const struct model_counts *n, struct model_layer_result *r)
+{
+	r->ok = true;
+	r->why[0] = '\0';
+	r->map = *m;
+	r->macs = c->macs;
+	r->macs_effective = c->macs_effective;
+	r->energy_mac = c->energy_mac;
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
+			r->acc[ty][lv] = (double)n->acc[ty][lv] * c->scale[ty][lv];
+			if (ty == TY_PSUM && lv == EN_DRAM)
+				r->acc[ty][lv] += c->psum_dram_extra;
+			r->energy[ty][lv] = r->acc[ty][lv] * c->per_access[ty][lv];
+		}
+	}
+	uint64_t pes = mapping_pes(m);
+	model_costs_score(c, n, pes, &r->energy_total, &r->cycles);
+	r->utilization = (double)pes / c->pe_count;
+}
+
 void model_layer_eval(const struct arch *a, const struct energy_table *t,
 		      const struct model_bits *bits, const struct model_layer_in *in,
 		      const struct mapping *m, struct model_layer_result *r)
 {
+	struct model_costs c;
+	model_costs_init(&c, a, t, bits, in);
 	memset(r, 0, sizeof *r);
 	r->map = *m;
-	const struct map_layer *l = &in->shape;
-	if (!mapping_is_legal(m, l, r->why, sizeof r->why) ||
-	    !model_mapping_fits(a, bits, m, l, r->why, sizeof r->why))
+	r->macs = c.macs;
+	r->macs_effective = c.macs_effective;
+	if (!mapping_is_legal(m, &in->shape, r->why, sizeof r->why) ||
+	    !model_mapping_fits(a, bits, m, &in->shape, r->why, sizeof r->why))
 		return;
-	struct model_counts c;
-	model_layer_count(m, l, &c);
-	double g = in->groups, wd = in->weight_density, id = in->ifmap_density;
-	r->ok = true;
-	r->macs = c.macs * in->groups;
-	r->macs_effective = (double)r->macs * wd * id;
-	for (int ty = 0; ty < TY_COUNT; ty++)
-		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
-			r->acc[ty][lv] = (double)c.acc[ty][lv] * g;
-
-	/* DRAM coding: counts become bits moved / bits of the type. */
-	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX)
-		r->acc[TY_WEIGHT][EN_DRAM] *= model_relidx_entries_per_value(wd, a->weight_index_bits) *
-					      (bits->weight + a->weight_index_bits) / bits->weight;
-	if (a->fmap_format == ARCH_FFMT_RLC) {
-		r->acc[TY_IFMAP][EN_DRAM] *= model_rlc_bits_per_value(a, id) / bits->ifmap;
-		double outputs = g * l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
-		r->acc[TY_PSUM][EN_DRAM] += outputs *
-			(model_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
-	}
-	/* Zero operands: a gated or skipped MAC also saves the other operand's RF read. */
-	double mac_share = 1.0, cycle_share = 1.0;
-	if (a->ifmap_zeros != ARCH_ZERO_NONE) {
-		mac_share *= id;
-		r->acc[TY_WEIGHT][EN_RF] *= id;
-		if (a->ifmap_zeros == ARCH_ZERO_SKIP)
-			cycle_share *= id;
-	}
-	if (a->weight_zeros != ARCH_ZERO_NONE) {
-		mac_share *= wd;
-		r->acc[TY_IFMAP][EN_RF] *= wd;
-		if (a->weight_zeros == ARCH_ZERO_SKIP)
-			cycle_share *= wd;
-	}
-	r->energy_mac = (double)r->macs * mac_share * energy_mac(t, bits->weight, bits->ifmap);
-	r->energy_total = r->energy_mac;
-	double dram_bits = 0;
-	for (int ty = 0; ty < TY_COUNT; ty++) {
-		uint32_t b = bits_of(bits, (enum map_type)ty);
-		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
-			r->energy[ty][lv] = r->acc[ty][lv] * energy_access(t, (enum energy_level)lv, b);
-			r->energy_total += r->energy[ty][lv];
-		}
-		dram_bits += r->acc[ty][EN_DRAM] * b;
-	}
-	uint64_t pes = mapping_pes(m);
-	r->cycles = (double)(c.macs / pes) * g * cycle_share;
-	if (a->dram_bytes_per_cycle > 0)
-		r->cycles = fmax(r->cycles, dram_bits / 8.0 / a->dram_bytes_per_cycle);
-	r->utilization = (double)pes / ((double)a->pe_rows * a->pe_cols);
+	struct model_counts n;
+	model_layer_count(m, &in->shape, &n);
+	model_layer_eval_counts(&c, m, &n, r);
 }
 
-double model_objective_value(const struct model_layer_result *r, enum model_objective o)
+double model_objective(enum model_objective o, double energy, double cycles)
 {
 	switch (o) {
 	case OBJ_EDP:
-		return r->energy_total * r->cycles;
+		return energy * cycles;
 	case OBJ_CYCLES:
-		return r->cycles;
+		return cycles;
 	case OBJ_ENERGY:
 	case OBJ_COUNT:
 		break;
 	}
-	return r->energy_total;
+	return energy;
 }

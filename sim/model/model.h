@@ -72,8 +72,42 @@ void model_layer_eval(const struct arch *a, const struct energy_table *t,
 		      const struct model_bits *bits, const struct model_layer_in *in,
 		      const struct mapping *m, struct model_layer_result *r);
 
-/* Value of objective o for a result (lower is better). */
-double model_objective_value(const struct model_layer_result *r, enum model_objective o);
+/* The parts of the count, for callers that vary one loop order at a time:
+ * F_D (words entering the GLB), F_P (entering the array) and F_S (entering
+ * PEs) per type, and their combination into Eq. 3/4 counts. */
+void model_count_glb(const struct mapping *m, const struct map_layer *l,
+		     uint64_t f_d[TY_COUNT]);
+void model_count_array(const struct mapping *m, const struct map_layer *l,
+		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
+void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
+			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
+			  const uint64_t f_s[TY_COUNT], struct model_counts *out);
+
+/* Everything about a layer's energy that does not depend on the mapping:
+ * per-access energies, the factors sparsity, coding and groups apply to the
+ * dense counts, and the MAC energy. */
+struct model_costs {
+	double scale[TY_COUNT][EN_LEVEL_COUNT];      /* dense count (one group) -> accesses */
+	double per_access[TY_COUNT][EN_LEVEL_COUNT]; /* energy per access */
+	double psum_dram_extra;                      /* RLC of the final ofmap writes */
+	double energy_mac, macs_effective, cycle_share, groups, pe_count;
+	double dram_bytes_per_cycle;
+	uint32_t bits[TY_COUNT];
+	uint64_t macs;
+};
+void model_costs_init(struct model_costs *c, const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in);
+/* Fills r from dense counts n of a legal, fitting mapping m. */
+void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
+			     const struct model_counts *n, struct model_layer_result *r);
+
+/* Energy and cycles of dense counts n under costs c (what
+ * model_layer_eval_counts reports), without filling a result. */
+void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
+		       double *energy, double *cycles);
+
+/* Value of objective o (lower is better). */
+double model_objective(enum model_objective o, double energy, double cycles);
 
 /* Expected stored entries per weight for the relative-index format with
  * index_bits and density d: d / (1 - (1-d)^(2^index_bits)) (see model.c). */
