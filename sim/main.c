@@ -13,6 +13,7 @@ struct command {
 
 static const struct command commands[] = {
 	{"net", cmd_net, "print a network's layers, shapes, weights and MACs"},
+	{"energy", cmd_energy, "per-layer energy of a network on an accelerator (best mappings)"},
 };
 
 static void usage(FILE *out)

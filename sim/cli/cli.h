@@ -21,5 +21,6 @@ int cli_fail(const struct sim_err *err);
 bool cli_is_tty(int fd);
 
 int cmd_net(int argc, char **argv);
+int cmd_energy(int argc, char **argv);
 
 #endif

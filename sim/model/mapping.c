@@ -170,3 +170,16 @@ void mapping_format(const struct mapping *m, char *buf, size_t n)
 	}
 #undef PUT
 }
+
+struct map_rs_params mapping_rs_params(const struct mapping *m)
+{
+	return (struct map_rs_params){
+		.m = m->factor[LV_GLB][DIM_M] * m->factor[LV_COL][DIM_M] * m->factor[LV_RF][DIM_M],
+		.n = m->factor[LV_GLB][DIM_N],
+		.e = m->factor[LV_COL][DIM_E],
+		.p = m->factor[LV_RF][DIM_M],
+		.q = m->factor[LV_RF][DIM_C],
+		.r = m->factor[LV_ROW][DIM_C],
+		.t = m->factor[LV_COL][DIM_M],
+	};
+}

@@ -74,4 +74,12 @@ bool mapping_is_legal(const struct mapping *m, const struct map_layer *l, char *
 /* Writes a one-line form of m, e.g. "rs dram[M2 C4] glb[...] rows[R3] ...". */
 void mapping_format(const struct mapping *m, char *buf, size_t n);
 
+/* The Eyeriss chip's mapping parameters of an RS mapping (JSSC 2017 Table
+ * III): m ofmap channels and n images in the GLB, e PE-set width, p filters
+ * and q channels per PE, r and t PE sets on different channels and filters. */
+struct map_rs_params {
+	uint32_t m, n, e, p, q, r, t;
+};
+struct map_rs_params mapping_rs_params(const struct mapping *m);
+
 #endif
