@@ -8,7 +8,10 @@
 #include <string.h>
 
 #include "test.h"
+#include "arch/arch.h"
+#include "arch/energy.h"
 #include "workload/network.h"
+#include "workload/sparsity.h"
 
 typedef int (*bad_loader)(const char *path, struct sim_err *err);
 
@@ -21,11 +24,41 @@ static int load_network(const char *path, struct sim_err *err)
 	return rc;
 }
 
+static int load_arch(const char *path, struct sim_err *err)
+{
+	struct arch a;
+	return arch_load(&a, path, err);
+}
+
+static int load_energy(const char *path, struct sim_err *err)
+{
+	struct energy_table t;
+	return energy_table_load(&t, path, err);
+}
+
+/* Bad sparsity profiles are all written against AlexNet. */
+static int load_sparsity(const char *path, struct sim_err *err)
+{
+	struct wl_network net;
+	struct sim_err net_err;
+	if (wl_network_load(&net, "configs/networks/alexnet.yaml", &net_err))
+		return SIM_ERR_INTERNAL;
+	struct wl_sparsity s;
+	int rc = wl_sparsity_load(&s, &net, path, err);
+	if (rc == 0)
+		wl_sparsity_deinit(&s);
+	wl_network_deinit(&net);
+	return rc;
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
 } loaders[] = {
 	{"network", load_network},
+	{"arch", load_arch},
+	{"energy", load_energy},
+	{"sparsity", load_sparsity},
 };
 
 static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)
