@@ -226,6 +226,9 @@ static int load_layer(struct cfg_doc *doc, const yaml_node_t *node, struct mappe
 	struct mapping *m = &f->map[li];
 	memset(m, 0, sizeof *m);
 	m->dataflow = df;
+	for (int lv = 0; lv < LV_COUNT; lv++)
+		for (int d = 0; d < DIM_COUNT; d++)
+			m->factor[lv][d] = 1;
 	int rc = raw.rs ? rs_factors(doc, raw.rs, &l, m, err)
 			: generic_factors(doc, raw.factors, &l, m, err);
 	if (rc)
