@@ -18,8 +18,8 @@
  * RF and GLB: footprints only grow as factors are added, so a partial mapping
  * that does not fit prunes its whole subtree. Threads take the choices of the
  * first dimension from a shared counter; each keeps its own best result, and
- * the results are merged with a total order (objective, then energy, then the
- * mapping's bytes), so the answer does not depend on the thread count. The
+ * the results are merged with a total order (objective, then energy, then cycles,
+ * then the mapping's bytes), so the answer does not depend on the thread count. The
  * choice lists are built before the threads start: the inner loop allocates
  * nothing. */
 #include "mapper/mapper.h"
@@ -65,24 +65,31 @@ struct worker {
 	struct search *s;
 	struct mapping m;
 	struct model_layer_result best, cur;
-	double best_value; /* objective of best */
 	struct mapper_stats stats;
 	char why[192];
 	pthread_t thread;
 };
+
+/* Orders (objective, energy, cycles) tuples: -1, 0 or 1. */
+static int score_cmp(enum model_objective o, double ex, double cx, double ey, double cy)
+{
+	double vx = model_objective(o, ex, cx), vy = model_objective(o, ey, cy);
+	if (vx != vy)
+		return vx < vy ? -1 : 1;
+	if (ex != ey)
+		return ex < ey ? -1 : 1;
+	if (cx != cy)
+		return cx < cy ? -1 : 1;
+	return 0;
+}
 
 bool mapper_better(const struct model_layer_result *x, const struct model_layer_result *y,
 		   enum model_objective o)
 {
 	if (!x->ok || !y->ok)
 		return x->ok && !y->ok;
-	double vx = model_objective(o, x->energy_total, x->cycles);
-	double vy = model_objective(o, y->energy_total, y->cycles);
-	if (vx != vy)
-		return vx < vy;
-	if (x->energy_total != y->energy_total)
-		return x->energy_total < y->energy_total;
-	return memcmp(&x->map, &y->map, sizeof x->map) < 0;
+	int c = score_cmp(o, x->energy_total, x->cycles, y->energy_total, y->cycles);
+	return c != 0 ? c < 0 : memcmp(&x->map, &y->map, sizeof x->map) < 0;
 }
 
 /* Appends every split of x over the levels in mask[from..] to list. */
@@ -184,15 +191,12 @@ static void evaluate_leaf(struct worker *w)
 			w->stats.evaluated++;
 			double e, cyc;
 			model_costs_score(&s->costs, &n, pes, &e, &cyc);
-			double v = model_objective(s->obj, e, cyc);
-			if (w->best.ok && (v > w->best_value ||
-					   (v == w->best_value && e >= w->best.energy_total)))
+			if (w->best.ok && score_cmp(s->obj, e, cyc, w->best.energy_total,
+						    w->best.cycles) > 0)
 				continue;
 			model_layer_eval_counts(&s->costs, &w->m, &n, &w->cur);
-			if (mapper_better(&w->cur, &w->best, s->obj)) {
+			if (mapper_better(&w->cur, &w->best, s->obj))
 				w->best = w->cur;
-				w->best_value = v;
-			}
 		}
 	}
 }
