@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{"train", cmd_train, "train a network on an IDX data set and write a checkpoint"},
 	{"eval", cmd_eval, "test accuracy and loss of a checkpoint"},
 	{"storage", cmd_storage, "Deep Compression storage accounting (P+Q) for a sparsity profile"},
+	{"energy", cmd_energy, "per-layer energy of a network on an accelerator (best mappings)"},
 };
 
 static void usage(FILE *out)

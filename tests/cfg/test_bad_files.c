@@ -13,6 +13,7 @@
 #include "sweep/experiment.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
+#include "mapper/mapping_file.h"
 
 typedef int (*bad_loader)(const char *path, struct sim_err *err);
 
@@ -61,6 +62,21 @@ static int load_sparsity(const char *path, struct sim_err *err)
 	return rc;
 }
 
+/* Bad mapping files are all written against AlexNet at batch 16 under RS. */
+static int load_mapping(const char *path, struct sim_err *err)
+{
+	struct wl_network net;
+	struct sim_err net_err;
+	if (wl_network_load(&net, "configs/networks/alexnet.yaml", &net_err))
+		return SIM_ERR_INTERNAL;
+	struct mapper_fixed f;
+	int rc = mapper_fixed_load(&f, path, &net, 16, ARCH_DF_RS, err);
+	if (rc == 0)
+		mapper_fixed_deinit(&f);
+	wl_network_deinit(&net);
+	return rc;
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
@@ -69,6 +85,7 @@ static const struct {
 	{"experiment", load_experiment},
 	{"arch", load_arch},
 	{"energy", load_energy},
+	{"mapping", load_mapping},
 	{"sparsity", load_sparsity},
 };
 

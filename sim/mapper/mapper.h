@@ -1,0 +1,37 @@
+/* The mapper: searches a layer's legal mappings under a dataflow for the one
+ * that minimises an objective (energy, energy-delay product or cycles), with
+ * pthreads over the outer choices and no allocation in the inner loop. */
+#ifndef SIM_MAPPER_MAPPER_H
+#define SIM_MAPPER_MAPPER_H
+
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "arch/energy.h"
+#include "core/err.h"
+#include "model/model.h"
+
+struct mapper_opts {
+	enum model_objective objective;
+	int threads; /* >= 1 */
+};
+
+struct mapper_stats {
+	uint64_t considered; /* complete factorisations reached (before capacity checks) */
+	uint64_t evaluated;  /* mappings (factors x loop orders) evaluated by the model */
+};
+
+/* Searches the mappings of layer in under dataflow df (the arch's storage as
+ * given). best->ok is false, with the reason, when no mapping fits. Errors
+ * only for allocation or thread failures. stats may be NULL; they add up. */
+int mapper_search_layer(const struct arch *a, const struct energy_table *t,
+			const struct model_bits *bits, const struct model_layer_in *in,
+			enum arch_dataflow df, const struct mapper_opts *o,
+			struct model_layer_result *best, struct mapper_stats *stats,
+			struct sim_err *err);
+
+/* True when result x is better than y under objective o (energy breaks ties). */
+bool mapper_better(const struct model_layer_result *x, const struct model_layer_result *y,
+		   enum model_objective o);
+
+#endif

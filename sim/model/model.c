@@ -1,0 +1,480 @@
+/* Analytical access counting (ISCA 2016 section VI, Eq. 3 and 4).
+ *
+ * Buffers. The GLB holds the footprint of the loops inside the DRAM loops; the
+ * PE array holds the footprint of the ROW, COL and RF loops and each PE's RF
+ * the footprint of the RF loops. At every step of the loops outside a buffer
+ * it fetches the words of its new footprint that its old footprint lacked
+ * (new \ old): a footprint that does not change costs nothing (the data is
+ * stationary) and a sliding window fetches only its new columns. A word that
+ * some PE already holds is forwarded between PEs rather than re-read from the
+ * GLB, so GLB reads count the array's union footprint and array accesses count
+ * every PE's own footprint. A data type the dataflow does not keep in the RF
+ * is delivered over the array for every MAC (no local reuse).
+ *
+ * Counting. With the loops outside a buffer listed outermost first, a step
+ * where loop j advances (and every inner loop wraps) moves each dimension's
+ * index by delta_d = stride_j [d = d_j] - sum_{i > j, d_i = d} (bound_i - 1)
+ * stride_i, so the new footprint is the old one shifted by delta. Footprints
+ * are Cartesian products of per-axis sets (ifmap rows are {e U + r}), so
+ *     fetched = |T| + sum_j count_j (|T| - |T & (T + delta_j)|),
+ *     count_j = (prod_{i < j} bound_i) (bound_j - 1).
+ * This gives, per data type, F_D words entering the GLB, F_P words entering
+ * the array (union) and F_S words entering PEs (sum over PEs). Summed over the
+ * values of a tensor these are sum a, sum ab and sum abc of Eq. 3/4, and the
+ * MAC count is sum abcd. Hence, for inputs (ifmaps, weights):
+ *     DRAM = F_D, GLB = F_P, array = F_S, RF = MACs (if kept in the RF),
+ * and for psums (Eq. 4, with |O| outputs; the first write at a level is free):
+ *     DRAM = 2 F_D - |O|, GLB = 2 (F_P - F_D), array = F_S - F_P,
+ *     RF = 2 (MACs - F_S) (if kept in the RF).
+ * A type not kept in the RF has F_S = MACs and F_P = steps x |spatial union|.
+ *
+ * Sparsity and coding (applied to the dense counts): weights stored with
+ * relative indices cost (w + i) bits per stored entry and a random mask of
+ * density d needs d / (1 - (1-d)^(2^i)) entries per weight: a run of z zeros
+ * before a nonzero needs floor(z / 2^i) filler entries and z is geometric, so
+ * E[fillers] = sum_{k>=1} (1-d)^(k 2^i). Run-length coded feature maps (JSSC
+ * 2017) store (run, value) pairs, floor((word - 1) / (run + value)) pairs per
+ * DRAM word, a pair per nonzero plus a filler pair per 2^run zeros, hence
+ * d / (1 - (1-d)^(2^run)) pairs per value. Coding scales DRAM reads of ifmaps
+ * and the final ofmap writes; psum spills stay dense. Gating a zero operand
+ * saves the MAC and the other operand's RF read; skipping also saves the
+ * cycle. Access energy is counts x energy_access(level, bits of the type). */
+#include "model/model.h"
+
+#include <assert.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+const char *const model_objective_names[OBJ_COUNT] = {"energy", "edp", "cycles"};
+static_assert(OBJ_COUNT == 3, "one name per objective");
+
+struct model_bits model_bits_default(const struct arch *a)
+{
+	return (struct model_bits){a->word_bits, a->word_bits, a->word_bits};
+}
+
+/* Size of {e U + r : 0 <= e < et, 0 <= r < rt}. */
+static uint64_t slide_size(uint64_t et, uint64_t rt, uint64_t u)
+{
+	return rt >= u ? (et - 1) * u + rt : et * rt;
+}
+
+static uint64_t interval_overlap(uint64_t len, int64_t shift)
+{
+	uint64_t s = (uint64_t)(shift < 0 ? -shift : shift);
+	return s >= len ? 0 : len - s;
+}
+
+/* |A & (A + s)| for A = {e U + r : e < et, r < rt}. When rt >= U the set is an
+ * interval; otherwise it is et disjoint blocks of rt at period U and block
+ * pairs e - e' = k overlap by rt - |kU - s|. */
+static uint64_t slide_overlap(uint64_t et, uint64_t rt, uint64_t u, int64_t s)
+{
+	if (rt >= u || et == 1)
+		return interval_overlap(slide_size(et, rt, u), s);
+	int64_t k0 = s >= 0 ? s / (int64_t)u : -((-s + (int64_t)u - 1) / (int64_t)u);
+	uint64_t sum = 0;
+	for (int64_t k = k0; k <= k0 + 1; k++) {
+		if (k <= -(int64_t)et || k >= (int64_t)et)
+			continue;
+		int64_t gap = k * (int64_t)u - s;
+		uint64_t o = interval_overlap(rt, gap);
+		sum += ((uint64_t)et - (uint64_t)(k < 0 ? -k : k)) * o;
+	}
+	return sum;
+}
+
+/* Footprint size of type t for per-dim extents ext. */
+static uint64_t footprint(enum map_type t, const uint64_t *ext, uint32_t u)
+{
+	switch (t) {
+	case TY_WEIGHT:
+		return ext[DIM_M] * ext[DIM_C] * ext[DIM_R] * ext[DIM_S];
+	case TY_IFMAP:
+		return ext[DIM_N] * ext[DIM_C] * slide_size(ext[DIM_E], ext[DIM_R], u) *
+		       slide_size(ext[DIM_F], ext[DIM_S], u);
+	case TY_PSUM:
+	case TY_COUNT:
+		break;
+	}
+	return ext[DIM_N] * ext[DIM_M] * ext[DIM_E] * ext[DIM_F];
+}
+
+/* |T & (T + delta)| for the footprint of type t; plain axes first, since a
+ * shift past a plain axis's extent leaves no overlap at all. */
+static uint64_t footprint_overlap(enum map_type t, const uint64_t *ext, uint32_t u,
+				  const int64_t *dl)
+{
+	static const int plain[TY_COUNT][4] = {
+		[TY_IFMAP] = {DIM_N, DIM_C, -1, -1},
+		[TY_WEIGHT] = {DIM_M, DIM_C, DIM_R, DIM_S},
+		[TY_PSUM] = {DIM_N, DIM_M, DIM_E, DIM_F},
+	};
+	uint64_t o = 1;
+	for (int i = 0; i < 4 && plain[t][i] >= 0; i++) {
+		int d = plain[t][i];
+		o *= interval_overlap(ext[d], dl[d]);
+		if (o == 0)
+			return 0;
+	}
+	if (t != TY_IFMAP)
+		return o;
+	o *= slide_overlap(ext[DIM_E], ext[DIM_R], u, dl[DIM_E] * u + dl[DIM_R]);
+	if (o == 0)
+		return 0;
+	return o * slide_overlap(ext[DIM_F], ext[DIM_S], u, dl[DIM_F] * u + dl[DIM_S]);
+}
+
+struct outer_loop {
+	int dim;
+	uint64_t bound, stride;
+};
+
+/* The temporal loops outside a boundary: the DRAM loops, and the GLB loops too
+ * when glb is set, outermost first; loops of bound 1 never step and are left out. */
+static int outer_loops(const struct mapping *m, bool glb, struct outer_loop *out)
+{
+	int n = 0;
+	for (int lv = LV_DRAM; lv <= (glb ? LV_GLB : LV_DRAM); lv++) {
+		for (int i = 0; i < DIM_COUNT; i++) {
+			int d = m->order[lv][i];
+			if (m->factor[lv][d] == 1)
+				continue;
+			uint64_t stride = 1;
+			for (int l2 = lv + 1; l2 < LV_COUNT; l2++)
+				stride *= m->factor[l2][d];
+			out[n++] = (struct outer_loop){d, m->factor[lv][d], stride};
+		}
+	}
+	return n;
+}
+
+/* |T & (T + delta)| summed over fetch steps, for nb buffers at once (type
+ * t[k], extents ext[k]) behind the same loops lp[0..n), outermost first:
+ * fetched[k] = |T_k| + sum_j count_j (|T_k| - |T_k & (T_k + delta_j)|). The
+ * shifts are built from the innermost loop outwards: reset[d] accumulates the
+ * wrap-around of the loops inside loop j. */
+static void fetched(int nb, const enum map_type *t, const uint64_t (*ext)[DIM_COUNT], uint32_t u,
+		    const struct outer_loop *lp, int n, uint64_t *out)
+{
+	uint64_t size[2 * TY_COUNT];
+	for (int k = 0; k < nb; k++)
+		out[k] = size[k] = footprint(t[k], ext[k], u);
+	uint64_t outer[2 * DIM_COUNT + 1];
+	outer[0] = 1;
+	for (int j = 0; j < n; j++)
+		outer[j + 1] = outer[j] * lp[j].bound;
+	int64_t dl[DIM_COUNT] = {0};
+	for (int j = n - 1; j >= 0; j--) {
+		int d = lp[j].dim;
+		dl[d] += (int64_t)lp[j].stride;
+		uint64_t steps = outer[j] * (lp[j].bound - 1);
+		for (int k = 0; k < nb; k++)
+			out[k] += steps * (size[k] - footprint_overlap(t[k], ext[k], u, dl));
+		/* from here on, loop j is an inner loop that wraps */
+		dl[d] -= (int64_t)lp[j].stride + (int64_t)((lp[j].bound - 1) * lp[j].stride);
+	}
+}
+
+static void extents(const struct mapping *m, int from_level, uint64_t *ext)
+{
+	for (int d = 0; d < DIM_COUNT; d++) {
+		ext[d] = 1;
+		for (int lv = from_level; lv < LV_COUNT; lv++)
+			ext[d] *= m->factor[lv][d];
+	}
+}
+
+void model_count_glb(const struct mapping *m, const struct map_layer *l,
+		     uint64_t f_d[TY_COUNT])
+{
+	struct outer_loop dram[DIM_COUNT];
+	int n_dram = outer_loops(m, false, dram);
+	uint64_t ext[TY_COUNT][DIM_COUNT];
+	extents(m, LV_GLB, ext[0]);
+	memcpy(ext[1], ext[0], sizeof ext[0]);
+	memcpy(ext[2], ext[0], sizeof ext[0]);
+	static const enum map_type all[TY_COUNT] = {TY_IFMAP, TY_WEIGHT, TY_PSUM};
+	fetched(TY_COUNT, all, (const uint64_t(*)[DIM_COUNT])ext, l->U, dram, n_dram, f_d);
+}
+
+void model_count_array(const struct mapping *m, const struct map_layer *l,
+		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
+{
+	uint64_t macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		macs *= l->size[d];
+	uint64_t pes = mapping_pes(m), steps = macs / pes;
+	struct outer_loop both[2 * DIM_COUNT];
+	int n_both = outer_loops(m, true, both);
+	uint64_t ext_arr[DIM_COUNT], ext_pe[DIM_COUNT], ext_sp[DIM_COUNT];
+	extents(m, LV_ROW, ext_arr);
+	extents(m, LV_RF, ext_pe);
+	for (int d = 0; d < DIM_COUNT; d++)
+		ext_sp[d] = ext_arr[d] / ext_pe[d];
+	/* Kept types: the array's union and one PE, behind the same loops. */
+	enum map_type ty[2 * TY_COUNT];
+	uint64_t ext[2 * TY_COUNT][DIM_COUNT], got[2 * TY_COUNT];
+	int nb = 0;
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		enum map_type t = (enum map_type)ti;
+		if (map_dataflow_keeps(m->dataflow, t)) {
+			ty[nb] = ty[nb + 1] = t;
+			memcpy(ext[nb], ext_arr, sizeof ext_arr);
+			memcpy(ext[nb + 1], ext_pe, sizeof ext_pe);
+			nb += 2;
+		} else {
+			f_p[t] = steps * footprint(t, ext_sp, l->U);
+			f_s[t] = macs;
+		}
+	}
+	fetched(nb, ty, (const uint64_t(*)[DIM_COUNT])ext, l->U, both, n_both, got);
+	for (int k = 0; k < nb; k += 2) {
+		f_p[ty[k]] = got[k];
+		f_s[ty[k]] = pes * got[k + 1];
+	}
+}
+
+void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
+			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
+			  const uint64_t f_s[TY_COUNT], struct model_counts *out)
+{
+	uint64_t macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		macs *= l->size[d];
+	out->macs = macs;
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		bool kept = map_dataflow_keeps(df, (enum map_type)ti);
+		uint64_t *acc = out->acc[ti];
+		if (ti == TY_PSUM) {
+			uint64_t outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] *
+					   l->size[DIM_E] * l->size[DIM_F];
+			acc[EN_DRAM] = 2 * f_d[ti] - outputs;
+			acc[EN_GLB] = 2 * (f_p[ti] - f_d[ti]);
+			acc[EN_ARRAY] = f_s[ti] - f_p[ti];
+			acc[EN_RF] = kept ? 2 * (macs - f_s[ti]) : 0;
+		} else {
+			acc[EN_DRAM] = f_d[ti];
+			acc[EN_GLB] = f_p[ti];
+			acc[EN_ARRAY] = f_s[ti];
+			acc[EN_RF] = kept ? macs : 0;
+		}
+	}
+}
+
+void model_layer_count(const struct mapping *m, const struct map_layer *l,
+		       struct model_counts *out)
+{
+	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
+	model_count_glb(m, l, f_d);
+	model_count_array(m, l, f_p, f_s);
+	model_counts_combine(m->dataflow, l, f_d, f_p, f_s, out);
+}
+
+static int rf_words_of(const struct arch *a, enum map_type t)
+{
+	return (int)(t == TY_IFMAP ? a->rf_ifmap_words
+				   : t == TY_WEIGHT ? a->rf_weight_words : a->rf_psum_words);
+}
+
+static uint32_t bits_of(const struct model_bits *b, enum map_type t)
+{
+	return t == TY_IFMAP ? b->ifmap : t == TY_WEIGHT ? b->weight : b->psum;
+}
+
+bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
+			const struct mapping *m, const struct map_layer *l, char *why, size_t n)
+{
+	uint64_t rows = 1, cols = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		rows *= m->factor[LV_ROW][d];
+		cols *= m->factor[LV_COL][d];
+	}
+	if (rows > a->pe_rows || cols > a->pe_cols) {
+		snprintf(why, n, "needs a %llux%llu PE array, arch has %ux%u",
+			 (unsigned long long)rows, (unsigned long long)cols, a->pe_rows, a->pe_cols);
+		return false;
+	}
+	uint64_t ext[DIM_COUNT], tile[TY_COUNT];
+	extents(m, LV_RF, ext);
+	uint64_t rf_bits = 0;
+	for (int t = 0; t < TY_COUNT; t++) {
+		if (!map_dataflow_keeps(m->dataflow, (enum map_type)t))
+			continue;
+		tile[t] = footprint((enum map_type)t, ext, l->U);
+		uint64_t b = tile[t] * bits_of(bits, (enum map_type)t);
+		if (a->rf_split && b > (uint64_t)rf_words_of(a, (enum map_type)t) * a->word_bits) {
+			snprintf(why, n, "RF %s tile of %llu values exceeds the %d-word scratchpad",
+				 map_type_names[t], (unsigned long long)tile[t],
+				 rf_words_of(a, (enum map_type)t));
+			return false;
+		}
+		rf_bits += b;
+	}
+	if (!a->rf_split && rf_bits > (uint64_t)a->rf_bytes * 8) {
+		snprintf(why, n, "RF tiles need %llu bytes, RF has %u",
+			 (unsigned long long)(rf_bits + 7) / 8, a->rf_bytes);
+		return false;
+	}
+	extents(m, LV_GLB, ext);
+	uint64_t glb_bits[TY_COUNT];
+	for (int t = 0; t < TY_COUNT; t++)
+		glb_bits[t] = footprint((enum map_type)t, ext, l->U) *
+			      bits_of(bits, (enum map_type)t);
+	uint64_t shared = glb_bits[TY_IFMAP] + glb_bits[TY_PSUM];
+	uint64_t cap = a->glb_bytes * 8;
+	if (a->glb_weight_bytes > 0) {
+		if (glb_bits[TY_WEIGHT] > a->glb_weight_bytes * 8) {
+			snprintf(why, n, "GLB weight tile needs %llu bytes, partition has %llu",
+				 (unsigned long long)(glb_bits[TY_WEIGHT] + 7) / 8,
+				 (unsigned long long)a->glb_weight_bytes);
+			return false;
+		}
+		cap -= a->glb_weight_bytes * 8;
+	} else {
+		shared += glb_bits[TY_WEIGHT];
+	}
+	if (shared > cap) {
+		snprintf(why, n, "GLB tiles need %llu bytes, GLB has %llu",
+			 (unsigned long long)(shared + 7) / 8, (unsigned long long)cap / 8);
+		return false;
+	}
+	return true;
+}
+
+double model_relidx_entries_per_value(double density, uint32_t index_bits)
+{
+	double q = 1.0 - density;
+	return density / (1.0 - pow(q, ldexp(1.0, (int)index_bits)));
+}
+
+double model_rlc_bits_per_value(const struct arch *a, double density)
+{
+	uint32_t pair = a->rlc_run_bits + a->rlc_value_bits;
+	uint32_t per_word = (a->rlc_word_bits - 1) / pair;
+	double pairs = model_relidx_entries_per_value(density, a->rlc_run_bits);
+	return pairs * a->rlc_word_bits / per_word;
+}
+
+void model_costs_init(struct model_costs *c, const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in)
+{
+	memset(c, 0, sizeof *c);
+	const struct map_layer *l = &in->shape;
+	double g = in->groups, wd = in->weight_density, id = in->ifmap_density;
+	for (int ty = 0; ty < TY_COUNT; ty++)
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			c->scale[ty][lv] = g;
+	/* DRAM coding: counts become bits moved / bits of the type. */
+	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX)
+		c->scale[TY_WEIGHT][EN_DRAM] *=
+			model_relidx_entries_per_value(wd, a->weight_index_bits) *
+			(bits->weight + a->weight_index_bits) / bits->weight;
+	if (a->fmap_format == ARCH_FFMT_RLC) {
+		c->scale[TY_IFMAP][EN_DRAM] *= model_rlc_bits_per_value(a, id) / bits->ifmap;
+		double outputs = g * l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+		c->psum_dram_extra = outputs *
+			(model_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
+	}
+	/* Zero operands: a gated or skipped MAC also saves the other operand's RF read. */
+	double mac_share = 1.0;
+	c->cycle_share = 1.0;
+	if (a->ifmap_zeros != ARCH_ZERO_NONE) {
+		mac_share *= id;
+		c->scale[TY_WEIGHT][EN_RF] *= id;
+		if (a->ifmap_zeros == ARCH_ZERO_SKIP)
+			c->cycle_share *= id;
+	}
+	if (a->weight_zeros != ARCH_ZERO_NONE) {
+		mac_share *= wd;
+		c->scale[TY_IFMAP][EN_RF] *= wd;
+		if (a->weight_zeros == ARCH_ZERO_SKIP)
+			c->cycle_share *= wd;
+	}
+	uint64_t macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		macs *= l->size[d];
+	c->macs = macs * in->groups;
+	c->macs_effective = (double)c->macs * wd * id;
+	c->energy_mac = (double)c->macs * mac_share * energy_mac(t, bits->weight, bits->ifmap);
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		c->bits[ty] = bits_of(bits, (enum map_type)ty);
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			c->per_access[ty][lv] = energy_access(t, (enum energy_level)lv, c->bits[ty]);
+	}
+	c->groups = in->groups;
+	c->pe_count = (double)a->pe_rows * a->pe_cols;
+	c->dram_bytes_per_cycle = a->dram_bytes_per_cycle;
+}
+
+void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
+		       double *energy, double *cycles)
+{
+	double e = c->energy_mac, dram_bits = 0;
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+			e += (double)n->acc[ty][lv] * c->scale[ty][lv] * c->per_access[ty][lv];
+		dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
+	}
+	e += c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
+	dram_bits += c->psum_dram_extra * c->bits[TY_PSUM];
+	*energy = e;
+	*cycles = (double)(n->macs / pes) * c->groups * c->cycle_share;
+	if (c->dram_bytes_per_cycle > 0)
+		*cycles = fmax(*cycles, dram_bits / 8.0 / c->dram_bytes_per_cycle);
+}
+
+void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
+			     const struct model_counts *n, struct model_layer_result *r)
+{
+	r->ok = true;
+	r->why[0] = '\0';
+	r->map = *m;
+	r->macs = c->macs;
+	r->macs_effective = c->macs_effective;
+	r->energy_mac = c->energy_mac;
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
+			r->acc[ty][lv] = (double)n->acc[ty][lv] * c->scale[ty][lv];
+			if (ty == TY_PSUM && lv == EN_DRAM)
+				r->acc[ty][lv] += c->psum_dram_extra;
+			r->energy[ty][lv] = r->acc[ty][lv] * c->per_access[ty][lv];
+		}
+	}
+	uint64_t pes = mapping_pes(m);
+	model_costs_score(c, n, pes, &r->energy_total, &r->cycles);
+	r->utilization = (double)pes / c->pe_count;
+}
+
+void model_layer_eval(const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in,
+		      const struct mapping *m, struct model_layer_result *r)
+{
+	struct model_costs c;
+	model_costs_init(&c, a, t, bits, in);
+	memset(r, 0, sizeof *r);
+	r->map = *m;
+	r->macs = c.macs;
+	r->macs_effective = c.macs_effective;
+	if (!mapping_is_legal(m, &in->shape, r->why, sizeof r->why) ||
+	    !model_mapping_fits(a, bits, m, &in->shape, r->why, sizeof r->why))
+		return;
+	struct model_counts n;
+	model_layer_count(m, &in->shape, &n);
+	model_layer_eval_counts(&c, m, &n, r);
+}
+
+double model_objective(enum model_objective o, double energy, double cycles)
+{
+	switch (o) {
+	case OBJ_EDP:
+		return energy * cycles;
+	case OBJ_CYCLES:
+		return cycles;
+	case OBJ_ENERGY:
+	case OBJ_COUNT:
+		break;
+	}
+	return energy;
+}

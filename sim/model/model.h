@@ -1,0 +1,118 @@
+/* The analytical energy model: access counts per data type and memory level for
+ * one CONV/FC layer under a mapping (mapping.h), turned into energy, cycles and
+ * utilisation with an architecture and an energy table, with the effects of
+ * sparsity, compressed DRAM formats and per-type bitwidths.
+ *
+ * Counts follow ISCA 2016 Eq. 3 (inputs) and Eq. 4 (psums); model.c explains
+ * how the reuse factors a, b, c, d arise from the loop nest. */
+#ifndef SIM_MODEL_MODEL_H
+#define SIM_MODEL_MODEL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "arch/arch.h"
+#include "arch/energy.h"
+#include "core/err.h"
+#include "model/mapping.h"
+#include "workload/network.h"
+#include "workload/sparsity.h"
+
+/* Bits per value of each data type. */
+struct model_bits {
+	uint32_t weight, ifmap, psum;
+};
+/* All three types at arch->word_bits. */
+struct model_bits model_bits_default(const struct arch *a);
+
+enum model_objective { OBJ_ENERGY, OBJ_EDP, OBJ_CYCLES, OBJ_COUNT };
+extern const char *const model_objective_names[OBJ_COUNT]; /* "energy", "edp", "cycles" */
+
+/* Dense access counts of one group of a layer (words of each type's width).
+ * acc[t][EN_ARRAY] counts values delivered to (or passed between) PEs. */
+struct model_counts {
+	uint64_t acc[TY_COUNT][EN_LEVEL_COUNT];
+	uint64_t macs;
+};
+
+/* Analytical counts for a legal mapping m of layer l (no capacity check). */
+void model_layer_count(const struct mapping *m, const struct map_layer *l,
+		       struct model_counts *out);
+
+/* True when m's tiles fit the arch's RF, GLB and PE array at these bitwidths;
+ * otherwise writes the reason into why. */
+bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
+			const struct mapping *m, const struct map_layer *l, char *why, size_t n);
+
+/* Per-layer inputs besides the shape: groups and densities. */
+struct model_layer_in {
+	struct map_layer shape; /* one group, batch included */
+	uint32_t groups;
+	double weight_density, ifmap_density;
+	double ofmap_density;   /* density of the output as stored (RLC) */
+};
+
+struct model_layer_result {
+	bool ok;                  /* false: no feasible mapping, see why */
+	char why[192];
+	struct mapping map;
+	uint64_t macs;            /* all groups, whole batch */
+	double macs_effective;    /* MACs with both operands nonzero (expected) */
+	double acc[TY_COUNT][EN_LEVEL_COUNT];    /* accesses after sparsity and coding, words */
+	double energy[TY_COUNT][EN_LEVEL_COUNT]; /* table unit */
+	double energy_mac;
+	double energy_total;
+	double cycles;
+	double utilization;       /* active PEs / PEs */
+};
+
+/* Evaluates mapping m for layer in (all groups). Illegal or oversized mappings
+ * give r->ok = false with a reason; never an error. */
+void model_layer_eval(const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in,
+		      const struct mapping *m, struct model_layer_result *r);
+
+/* The parts of the count, for callers that vary one loop order at a time:
+ * F_D (words entering the GLB), F_P (entering the array) and F_S (entering
+ * PEs) per type, and their combination into Eq. 3/4 counts. */
+void model_count_glb(const struct mapping *m, const struct map_layer *l,
+		     uint64_t f_d[TY_COUNT]);
+void model_count_array(const struct mapping *m, const struct map_layer *l,
+		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
+void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
+			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
+			  const uint64_t f_s[TY_COUNT], struct model_counts *out);
+
+/* Everything about a layer's energy that does not depend on the mapping:
+ * per-access energies, the factors sparsity, coding and groups apply to the
+ * dense counts, and the MAC energy. */
+struct model_costs {
+	double scale[TY_COUNT][EN_LEVEL_COUNT];      /* dense count (one group) -> accesses */
+	double per_access[TY_COUNT][EN_LEVEL_COUNT]; /* energy per access */
+	double psum_dram_extra;                      /* RLC of the final ofmap writes */
+	double energy_mac, macs_effective, cycle_share, groups, pe_count;
+	double dram_bytes_per_cycle;
+	uint32_t bits[TY_COUNT];
+	uint64_t macs;
+};
+void model_costs_init(struct model_costs *c, const struct arch *a, const struct energy_table *t,
+		      const struct model_bits *bits, const struct model_layer_in *in);
+/* Fills r from dense counts n of a legal, fitting mapping m. */
+void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
+			     const struct model_counts *n, struct model_layer_result *r);
+
+/* Energy and cycles of dense counts n under costs c (what
+ * model_layer_eval_counts reports), without filling a result. */
+void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
+		       double *energy, double *cycles);
+
+/* Value of objective o (lower is better). */
+double model_objective(enum model_objective o, double energy, double cycles);
+
+/* Expected stored entries per weight for the relative-index format with
+ * index_bits and density d: d / (1 - (1-d)^(2^index_bits)) (see model.c). */
+double model_relidx_entries_per_value(double density, uint32_t index_bits);
+/* Expected DRAM bits per value of a run-length coded feature map of density d. */
+double model_rlc_bits_per_value(const struct arch *a, double density);
+
+#endif

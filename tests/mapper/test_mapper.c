@@ -1,0 +1,311 @@
+/* The mapper against sampled mappings of the same space, thread-count
+ * independence, infeasible layers, mapping files (Eyeriss parameters, replay
+ * of a saved run), and whole-network totals with and without sparsity. */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "arch/arch.h"
+#include "arch/energy.h"
+#include "mapper/mapper.h"
+#include "mapper/mapping_file.h"
+#include "mapper/network_eval.h"
+#include "test.h"
+#include "workload/network.h"
+#include "workload/sparsity.h"
+
+static struct arch small_arch(enum arch_dataflow df)
+{
+	struct arch a;
+	memset(&a, 0, sizeof a);
+	snprintf(a.name, sizeof a.name, "small");
+	a.dataflow = df;
+	a.word_bits = 16;
+	a.pe_rows = 4;
+	a.pe_cols = 4;
+	a.glb_bytes = 2048;
+	a.rf_bytes = 64;
+	return a;
+}
+
+static struct energy_table eyeriss_table(void)
+{
+	struct energy_table t;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(energy_table_load(&t, "energy-tables/eyeriss-65nm.yaml", &err), 0);
+	return t;
+}
+
+static const uint8_t templates[3][DIM_COUNT] = {
+	{DIM_M, DIM_C, DIM_R, DIM_S, DIM_N, DIM_E, DIM_F},
+	{DIM_N, DIM_C, DIM_E, DIM_F, DIM_R, DIM_S, DIM_M},
+	{DIM_N, DIM_M, DIM_E, DIM_F, DIM_C, DIM_R, DIM_S},
+};
+
+/* A random mapping from the mapper's space: divisors at allowed levels (R, S
+ * temporal parts in the GLB), template orders (F last in RS GLB orders). */
+static struct mapping sample(gsl_rng *r, const struct map_layer *l, enum arch_dataflow df)
+{
+	struct mapping m;
+	memset(&m, 0, sizeof m);
+	m.dataflow = df;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		uint32_t mask = map_dataflow_levels(df, (enum map_dim)d);
+		if (d == DIM_R || d == DIM_S)
+			mask &= ~(1u << LV_DRAM);
+		if (df == ARCH_DF_RS && d == DIM_S)
+			mask = 1u << LV_RF;
+		uint32_t left = l->size[d];
+		int outer = -1;
+		for (int lv = 0; lv < LV_COUNT && outer < 0; lv++)
+			if (mask & (1u << lv))
+				outer = lv;
+		for (int lv = LV_COUNT - 1; lv >= 0; lv--) {
+			m.factor[lv][d] = 1;
+			if (!(mask & (1u << lv)))
+				continue;
+			if (lv == outer) {
+				m.factor[lv][d] = left;
+				continue;
+			}
+			uint32_t f;
+			do
+				f = 1 + (uint32_t)gsl_rng_uniform_int(r, left);
+			while (left % f);
+			m.factor[lv][d] = f;
+			left /= f;
+		}
+	}
+	for (int k = 0; k < 2; k++) {
+		memcpy(m.order[k], templates[gsl_rng_uniform_int(r, 3)], DIM_COUNT);
+		if (k == LV_GLB && df == ARCH_DF_RS) {
+			int p = 0;
+			uint8_t o[DIM_COUNT];
+			for (int i = 0; i < DIM_COUNT; i++)
+				if (m.order[k][i] != DIM_F)
+					o[p++] = m.order[k][i];
+			o[DIM_COUNT - 1] = DIM_F;
+			memcpy(m.order[k], o, sizeof o);
+		}
+	}
+	return m;
+}
+
+static void test_mapper_beats_samples(void)
+{
+	struct energy_table t = eyeriss_table();
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 5);
+	struct model_layer_in in = {
+		.shape = {.size = {2, 8, 6, 4, 4, 3, 3}, .U = 1},
+		.groups = 1, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
+	};
+	for (int df = 0; df < ARCH_DF_COUNT; df++) {
+		struct arch a = small_arch((enum arch_dataflow)df);
+		struct model_bits bits = model_bits_default(&a);
+		struct mapper_opts o = {OBJ_ENERGY, 2};
+		struct model_layer_result best, again, x;
+		struct sim_err err;
+		CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, a.dataflow, &o, &best,
+							  NULL, &err), 0);
+		CU_ASSERT_FATAL(best.ok);
+		/* the full checked path agrees with the search's fast path */
+		model_layer_eval(&a, &t, &bits, &in, &best.map, &again);
+		CU_ASSERT(again.ok);
+		CU_ASSERT_DOUBLE_EQUAL(again.energy_total, best.energy_total,
+				       1e-9 * best.energy_total);
+		int feasible = 0;
+		for (int i = 0; i < 3000; i++) {
+			struct mapping m = sample(r, &in.shape, (enum arch_dataflow)df);
+			model_layer_eval(&a, &t, &bits, &in, &m, &x);
+			if (!x.ok)
+				continue;
+			feasible++;
+			CU_ASSERT(x.energy_total >= best.energy_total * (1 - 1e-12));
+		}
+		CU_ASSERT(feasible > 50);
+	}
+	gsl_rng_free(r);
+}
+
+static void test_threads_and_infeasible(void)
+{
+	struct energy_table t = eyeriss_table();
+	struct arch a = small_arch(ARCH_DF_RS);
+	struct model_bits bits = model_bits_default(&a);
+	struct model_layer_in in = {
+		.shape = {.size = {4, 16, 8, 6, 6, 3, 3}, .U = 1},
+		.groups = 2, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
+	};
+	struct model_layer_result one, two;
+	struct mapper_stats s1 = {0, 0}, s2 = {0, 0};
+	struct sim_err err;
+	struct mapper_opts o1 = {OBJ_EDP, 1}, o2 = {OBJ_EDP, 2};
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o1, &one, &s1, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o2, &two, &s2, &err), 0);
+	CU_ASSERT(one.ok && two.ok);
+	CU_ASSERT_EQUAL(memcmp(&one.map, &two.map, sizeof one.map), 0);
+	CU_ASSERT_EQUAL(s1.evaluated, s2.evaluated);
+	/* A filter taller than the PE array cannot be folded in RS without DRAM R loops? It can
+	 * (R goes to the GLB); a 2-byte GLB cannot hold anything. */
+	a.glb_bytes = 2;
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o1, &one, NULL, &err), 0);
+	CU_ASSERT_FALSE(one.ok);
+	CU_ASSERT_PTR_NOT_NULL(strstr(one.why, "no mapping fits"));
+}
+
+static void load_alexnet(struct wl_network *net)
+{
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(net, "configs/networks/alexnet.yaml", &err), 0);
+}
+
+/* The Eyeriss parameters become the factors JSSC 2017 describes. */
+static void test_rs_parameters(void)
+{
+	struct wl_network net;
+	load_alexnet(&net);
+	const char *text = "dataflow: rs\nbatch: 4\nlayers:\n"
+			   "  - layer: conv1\n"
+			   "    rs: {m: 96, n: 2, e: 11, p: 8, q: 3, r: 1, t: 1, strips: 5}\n";
+	struct mapper_fixed f;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(mapper_fixed_load_string(&f, "m.yaml", text, &net, 4, ARCH_DF_RS,
+						       &err), 0);
+	const struct mapping *m = &f.map[0];
+	CU_ASSERT(f.given[0]);
+	CU_ASSERT_EQUAL(m->factor[LV_RF][DIM_M], 8);
+	CU_ASSERT_EQUAL(m->factor[LV_GLB][DIM_M], 12);
+	CU_ASSERT_EQUAL(m->factor[LV_DRAM][DIM_M], 1);
+	CU_ASSERT_EQUAL(m->factor[LV_RF][DIM_C], 3);
+	CU_ASSERT_EQUAL(m->factor[LV_ROW][DIM_R], 11);
+	CU_ASSERT_EQUAL(m->factor[LV_RF][DIM_S], 11);
+	CU_ASSERT_EQUAL(m->factor[LV_COL][DIM_E], 11);
+	CU_ASSERT_EQUAL(m->factor[LV_GLB][DIM_E], 5);
+	CU_ASSERT_EQUAL(m->factor[LV_GLB][DIM_N], 2);
+	CU_ASSERT_EQUAL(m->factor[LV_DRAM][DIM_N], 2);
+	struct map_rs_params p = mapping_rs_params(m);
+	CU_ASSERT(p.m == 96 && p.n == 2 && p.e == 11 && p.p == 8 && p.q == 3 && p.r == 1 &&
+		  p.t == 1);
+	mapper_fixed_deinit(&f);
+	wl_network_deinit(&net);
+}
+
+/* A saved run replays to the same mappings and energies; AlexNet totals. */
+static void test_network_replay_and_totals(void)
+{
+	struct wl_network net;
+	load_alexnet(&net);
+	struct arch a;
+	struct sim_err err;
+	struct energy_table t = eyeriss_table();
+	CU_ASSERT_EQUAL_FATAL(arch_load(&a, "configs/arch/eyeriss-chip.yaml", &err), 0);
+	struct net_eval_opts o = {OBJ_ENERGY, 2, NULL};
+	struct net_result r, replay;
+	CU_ASSERT_EQUAL_FATAL(mapper_network_eval(&a, &t, &net, NULL, NULL, 1, &o, &r, &err), 0);
+	CU_ASSERT(r.ok);
+	CU_ASSERT_EQUAL(r.n, 8);
+	CU_ASSERT(r.macs >= 724350000 && r.macs < 724450000);
+	CU_ASSERT(r.weights >= 60945000 && r.weights < 60955000);
+	double sum = 0;
+	for (int i = 0; i < r.n; i++)
+		sum += r.layers[i].r.energy_total;
+	CU_ASSERT_DOUBLE_EQUAL(sum, r.energy_total, 1e-9 * sum);
+
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mem = open_memstream(&buf, &len);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(mem);
+	mapper_fixed_write(mem, &r, &net);
+	fclose(mem);
+	struct mapper_fixed f;
+	CU_ASSERT_EQUAL_FATAL(mapper_fixed_load_string(&f, "saved.yaml", buf, &net, 1, ARCH_DF_RS,
+						       &err), 0);
+	o.fixed = &f;
+	CU_ASSERT_EQUAL_FATAL(mapper_network_eval(&a, &t, &net, NULL, NULL, 1, &o, &replay, &err), 0);
+	CU_ASSERT_EQUAL(replay.stats.evaluated, 0);
+	for (int i = 0; i < r.n; i++) {
+		CU_ASSERT(replay.layers[i].fixed);
+		CU_ASSERT_EQUAL(memcmp(&r.layers[i].r.map, &replay.layers[i].r.map,
+				       sizeof r.layers[i].r.map), 0);
+		CU_ASSERT_DOUBLE_EQUAL(r.layers[i].r.energy_total, replay.layers[i].r.energy_total,
+				       1e-9 * r.layers[i].r.energy_total);
+	}
+	net_result_deinit(&replay);
+	mapper_fixed_deinit(&f);
+	free(buf);
+
+	/* With Han 2015 densities the weights column follows the profile. */
+	struct wl_sparsity sp;
+	CU_ASSERT_EQUAL_FATAL(wl_sparsity_load(&sp, &net, "configs/sparsity/alexnet-han2015.yaml",
+					       &err), 0);
+	struct net_result s;
+	o.fixed = NULL;
+	CU_ASSERT_EQUAL_FATAL(mapper_network_eval(&a, &t, &net, &sp, NULL, 1, &o, &s, &err), 0);
+	double want = wl_sparsity_weight_density(&sp, &net) * (double)r.weights;
+	CU_ASSERT_DOUBLE_EQUAL(s.weights_nonzero, want, 1.0);
+	CU_ASSERT_DOUBLE_EQUAL(s.layers[0].weights_nonzero, 0.84 * 34848, 1e-6);
+	net_result_deinit(&s);
+	wl_sparsity_deinit(&sp);
+	net_result_deinit(&r);
+	wl_network_deinit(&net);
+}
+
+/* Sparsity, coding and bitwidth effects on one fixed mapping. */
+static void test_sparsity_effects(void)
+{
+	struct energy_table t = eyeriss_table();
+	struct arch a = small_arch(ARCH_DF_RS);
+	struct model_bits bits = model_bits_default(&a);
+	struct model_layer_in in = {
+		.shape = {.size = {2, 8, 6, 4, 4, 3, 3}, .U = 1},
+		.groups = 1, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
+	};
+	struct mapper_opts o = {OBJ_ENERGY, 1};
+	struct model_layer_result dense, x;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o, &dense, NULL,
+						  &err), 0);
+	const struct mapping *m = &dense.map;
+
+	/* skipping zero weights: cycles and MAC energy scale with the density */
+	struct model_layer_in sparse = in;
+	sparse.weight_density = 0.25;
+	a.weight_zeros = ARCH_ZERO_SKIP;
+	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, 0.25 * dense.cycles, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_RF], 0.25 * dense.acc[TY_IFMAP][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], dense.acc[TY_WEIGHT][EN_RF], 1e-6);
+	/* gating saves the same energy but no cycles */
+	a.weight_zeros = ARCH_ZERO_GATE;
+	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, dense.cycles, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
+	/* relative-index weights: DRAM weight traffic per Deep Compression storage */
+	a.weight_zeros = ARCH_ZERO_NONE;
+	a.weight_format = ARCH_WFMT_RELATIVE_INDEX;
+	a.weight_index_bits = 4;
+	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	double entries = 0.25 / (1 - pow(0.75, 16));
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
+			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
+	/* 8-bit weights halve the weight access energy at every level */
+	a.weight_format = ARCH_WFMT_DENSE;
+	struct model_bits b8 = bits;
+	b8.weight = 8;
+	model_layer_eval(&a, &t, &b8, &in, m, &x);
+	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+		CU_ASSERT_DOUBLE_EQUAL(x.energy[TY_WEIGHT][lv], 0.5 * dense.energy[TY_WEIGHT][lv],
+				       1e-9 * (1 + dense.energy[TY_WEIGHT][lv]));
+}
+
+static const struct test_case cases[] = {
+	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
+	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
+	{"Eyeriss m n e p q r t become factors", test_rs_parameters},
+	{"AlexNet totals, replay of saved mappings, Han 2015 weights", test_network_replay_and_totals},
+	{"gating, skipping, relative index, bitwidth", test_sparsity_effects},
+};
+TEST_SUITE(mapper_search, cases);
