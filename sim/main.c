@@ -17,6 +17,8 @@ static const struct command commands[] = {
 	{"eval", cmd_eval, "test accuracy and loss of a checkpoint"},
 	{"storage", cmd_storage, "Deep Compression storage accounting (P+Q) for a sparsity profile"},
 	{"energy", cmd_energy, "per-layer energy of a network on an accelerator (best mappings)"},
+	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
+	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
 };
 
 static void usage(FILE *out)

@@ -16,6 +16,11 @@ static_assert(SWEEP_METHOD_COUNT == 3, "one name per method");
 const char *const sweep_dataflow_names[SWEEP_DF_COUNT] = {"arch", "rs", "ws", "os", "nlr"};
 static_assert(SWEEP_DF_COUNT == 5, "one name per dataflow choice");
 
+const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT] = {"arch", "dense", "relative_index"};
+static_assert(SWEEP_WFMT_COUNT == 3, "one name per weight format choice");
+const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT] = {"arch", "none", "gate", "skip"};
+static_assert(SWEEP_ZEROS_COUNT == 4, "one name per zero policy choice");
+
 #define P struct sweep_point
 static const struct cfg_field point_fields[] = {
 	CFG_S(P, network, "network", NULL, true, "network file"),
@@ -32,6 +37,12 @@ static const struct cfg_field point_fields[] = {
 	CFG_U(P, glb_bytes, "glb_bytes", 0, 1e12, "0", false, "GLB size (0 = as the architecture)"),
 	CFG_U(P, rf_bytes, "rf_bytes", 0, 1 << 20, "0", false,
 	      "shared RF bytes per PE (0 = as the architecture)"),
+	CFG_E(P, weight_format, "weight_format", sweep_wfmt_names, SWEEP_WFMT_COUNT, "arch", false,
+	      "DRAM weight storage (arch = as the architecture file says)"),
+	CFG_U(P, weight_index_bits, "weight_index_bits", 0, 16, "0", false,
+	      "relative-index bits (0 = as the architecture)"),
+	CFG_E(P, weight_zeros, "weight_zeros", sweep_zeros_names, SWEEP_ZEROS_COUNT, "arch", false,
+	      "what the PEs do with zero weights (arch = as the architecture)"),
 	CFG_U(P, wbits, "wbits", 0, 32, "0", false, "weight bits (0 = the architecture's word)"),
 	CFG_U(P, abits, "abits", 0, 32, "0", false, "activation bits (0 = the architecture's word)"),
 	CFG_E(P, method, "method", sweep_method_names, SWEEP_METHOD_COUNT, "none", false,
@@ -45,7 +56,7 @@ static const struct cfg_field point_fields[] = {
 	CFG_U(P, rounds, "rounds", 1, 100, "3", false, "prune + fine-tune rounds"),
 	CFG_U(P, train_epochs, "train_epochs", 1, 1000, "10", false, "baseline training epochs"),
 	CFG_U(P, train_batch, "train_batch", 1, 65536, "64", false, "training batch"),
-	CFG_D(P, train_lr, "train_lr", 1e-6, 10, "0.05", false, "baseline learning rate"),
+	CFG_D(P, train_lr, "train_lr", 1e-6, 10, "0.01", false, "baseline learning rate"),
 	CFG_U(P, finetune_epochs, "finetune_epochs", 0, 1000, "1", false,
 	      "fine-tuning epochs after each pruning round"),
 	CFG_U(P, finetune_images, "finetune_images", 100, 10000000, "20000", false,

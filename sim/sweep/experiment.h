@@ -37,6 +37,14 @@ enum sweep_dataflow { SWEEP_DF_ARCH, SWEEP_DF_RS, SWEEP_DF_WS, SWEEP_DF_OS, SWEE
 		      SWEEP_DF_COUNT };
 extern const char *const sweep_dataflow_names[SWEEP_DF_COUNT];
 
+/* DRAM weight format for a point: the architecture's own, or one of the two. */
+enum sweep_wfmt { SWEEP_WFMT_ARCH, SWEEP_WFMT_DENSE, SWEEP_WFMT_RELATIVE_INDEX, SWEEP_WFMT_COUNT };
+extern const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT];
+/* Zero-weight handling for a point: the architecture's own, or one of the three. */
+enum sweep_zeros { SWEEP_ZEROS_ARCH, SWEEP_ZEROS_NONE, SWEEP_ZEROS_GATE, SWEEP_ZEROS_SKIP,
+		   SWEEP_ZEROS_COUNT };
+extern const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT];
+
 #define SWEEP_PATH_MAX 256
 
 /* One point's complete configuration. Zero in a hardware field means "as the
@@ -53,6 +61,9 @@ struct sweep_point {
 	uint32_t pe_rows, pe_cols;
 	uint64_t glb_bytes;
 	uint32_t rf_bytes;
+	int weight_format;             /* enum sweep_wfmt */
+	uint32_t weight_index_bits;    /* relative_index: 0 = the architecture's */
+	int weight_zeros;              /* enum sweep_zeros */
 	uint32_t wbits, abits;         /* 0 = the architecture's word bits */
 	int method;                    /* enum sweep_method */
 	int granularity;               /* enum wl_granularity */
