@@ -285,9 +285,11 @@ static int decode_experiment(struct cfg_doc *doc, struct sweep_experiment *e, st
 	return finish_points(doc, e, &origin, err);
 }
 
-static int finish(struct cfg_doc *doc, struct sweep_experiment *e, int rc)
+/* cfg_doc_decode callback: decodes, and releases a half-built experiment on error. */
+static int decode_cb(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 {
-	cfg_doc_deinit(doc);
+	struct sweep_experiment *e = ctx;
+	int rc = decode_experiment(doc, e, err);
 	if (rc)
 		sweep_experiment_deinit(e);
 	return rc;
@@ -295,13 +297,7 @@ static int finish(struct cfg_doc *doc, struct sweep_experiment *e, int rc)
 
 int sweep_experiment_load(struct sweep_experiment *e, const char *path, struct sim_err *err)
 {
-	memset(e, 0, sizeof *e);
-	snprintf(e->path, sizeof e->path, "%s", path);
-	struct cfg_doc doc;
-	int rc = cfg_doc_load(&doc, path, err);
-	if (rc)
-		return rc;
-	return finish(&doc, e, decode_experiment(&doc, e, err));
+	return sweep_experiment_load_string(e, path, NULL, err);
 }
 
 int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, const char *text,
@@ -309,9 +305,5 @@ int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, c
 {
 	memset(e, 0, sizeof *e);
 	snprintf(e->path, sizeof e->path, "%s", name);
-	struct cfg_doc doc;
-	int rc = cfg_doc_load_string(&doc, name, text, err);
-	if (rc)
-		return rc;
-	return finish(&doc, e, decode_experiment(&doc, e, err));
+	return cfg_doc_decode(name, text, decode_cb, e, err);
 }

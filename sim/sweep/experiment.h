@@ -92,6 +92,7 @@ struct sweep_experiment {
 
 /* Loads and expands an experiment. Caller owns e's contents. */
 int sweep_experiment_load(struct sweep_experiment *e, const char *path, struct sim_err *err);
+/* The same from YAML text named name in errors; text NULL reads the file name. */
 int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, const char *text,
 				 struct sim_err *err);
 void sweep_experiment_deinit(struct sweep_experiment *e);

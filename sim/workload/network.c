@@ -246,9 +246,11 @@ static int decode_network(struct cfg_doc *doc, struct wl_network *net, struct si
 	return 0;
 }
 
-static int finish(struct cfg_doc *doc, struct wl_network *net, int rc)
+/* cfg_doc_decode callback: decodes, and releases a half-built network on error. */
+static int decode_cb(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 {
-	cfg_doc_deinit(doc);
+	struct wl_network *net = ctx;
+	int rc = decode_network(doc, net, err);
 	if (rc)
 		wl_network_deinit(net);
 	return rc;
@@ -256,13 +258,7 @@ static int finish(struct cfg_doc *doc, struct wl_network *net, int rc)
 
 int wl_network_load(struct wl_network *net, const char *path, struct sim_err *err)
 {
-	memset(net, 0, sizeof *net);
-	snprintf(net->path, sizeof net->path, "%s", path);
-	struct cfg_doc doc;
-	int rc = cfg_doc_load(&doc, path, err);
-	if (rc)
-		return rc;
-	return finish(&doc, net, decode_network(&doc, net, err));
+	return wl_network_load_string(net, path, NULL, err);
 }
 
 int wl_network_load_string(struct wl_network *net, const char *name, const char *text,
@@ -270,11 +266,7 @@ int wl_network_load_string(struct wl_network *net, const char *name, const char 
 {
 	memset(net, 0, sizeof *net);
 	snprintf(net->path, sizeof net->path, "%s", name);
-	struct cfg_doc doc;
-	int rc = cfg_doc_load_string(&doc, name, text, err);
-	if (rc)
-		return rc;
-	return finish(&doc, net, decode_network(&doc, net, err));
+	return cfg_doc_decode(name, text, decode_cb, net, err);
 }
 
 void wl_network_deinit(struct wl_network *net)

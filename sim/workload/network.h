@@ -68,6 +68,8 @@ struct wl_conv_shape {
 /* Loads and shape-checks a network file. net is caller-allocated; on success
  * the caller owns its contents and releases them with wl_network_deinit. */
 int wl_network_load(struct wl_network *net, const char *path, struct sim_err *err);
+/* The same from the YAML text (name is the file name in errors); text NULL
+ * reads the file called name. */
 int wl_network_load_string(struct wl_network *net, const char *name, const char *text,
 			   struct sim_err *err);
 void wl_network_deinit(struct wl_network *net);
