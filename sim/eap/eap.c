@@ -12,10 +12,11 @@
  * error that pruning earlier layers put into this layer's inputs.
  *
  * Defaults (eap_opts_default): 3 rounds, 6 bisection steps after a first trial
- * at min_density 0.01, restore_fraction 0.25, statistics from 256 images (and
- * at least 2 samples per unknown for FC layers, so the least-squares system is
- * overdetermined), at most 4096 sampled positions per CONV group, FC blocks of
- * 4 (1-D) and 16 (2-D), one fine-tuning epoch at lr 0.005 with momentum 0.9. */
+ * at min_density 0.01, restore_fraction 0.25, statistics from 256 images,
+ * 4096 sampled positions per CONV group but never fewer than 10 sample rows
+ * per unknown of an output (weights and bias), so the least-squares fit is
+ * well overdetermined and does not just fit the sampled images; FC blocks of
+ * 4 (1-D) and 16 (2-D); one fine-tuning epoch at lr 0.005 with momentum 0.9. */
 #include "eap/eap.h"
 
 #include <gsl/gsl_randist.h>
@@ -39,6 +40,7 @@ void eap_opts_default(struct eap_opts *o)
 	o->restore_fraction = 0.25;
 	o->sample_images = 256;
 	o->max_sample_rows = 4096;
+	o->samples_per_unknown = 10;
 	o->fc_block = 4;
 	nn_train_opts_default(&o->finetune);
 	o->finetune.epochs = 1;
@@ -134,9 +136,11 @@ static int layer_stats_init(struct layer_stats *ls, struct nn_model *cur, struct
 	const struct wl_layer *l = &cur->net.layers[li];
 	struct wl_conv_shape s = wl_layer_conv_shape(l);
 	uint64_t n_in = (uint64_t)s.C * s.R * s.S, positions = (uint64_t)s.E * s.F;
-	/* Enough images for two samples per unknown (weights + bias) per group. */
+	/* Enough images for samples_per_unknown rows per unknown (weights + bias)
+	 * of a group, so the refit generalises beyond the sampled images. */
 	uint64_t n_img = o->sample_images;
-	uint64_t need = (2 * (n_in + 1) + positions - 1) / positions;
+	uint64_t want = (uint64_t)o->samples_per_unknown * (n_in + 1);
+	uint64_t need = (want + positions - 1) / positions;
 	if (need > n_img)
 		n_img = need;
 	if (n_img > train->n)
@@ -144,8 +148,8 @@ static int layer_stats_init(struct layer_stats *ls, struct nn_model *cur, struct
 	uint64_t in_size = shape_size(l->in), out_size = shape_size(l->out);
 	uint64_t total_rows = n_img * positions;
 	uint64_t rows = total_rows < o->max_sample_rows ? total_rows : o->max_sample_rows;
-	if (rows < 2 * (n_in + 1) && total_rows >= 2 * (n_in + 1))
-		rows = 2 * (n_in + 1);
+	if (rows < want)
+		rows = want < total_rows ? want : total_rows;
 	int rc = 0;
 	const float *images = train->images;
 	float *in = sim_malloc(n_img * in_size * sizeof *in, err);

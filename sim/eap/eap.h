@@ -53,7 +53,8 @@ struct eap_opts {
 	double min_density;        /* lowest density a layer may be pruned to */
 	double restore_fraction;   /* energy-aware: share of the kept groups chosen by impact */
 	uint32_t sample_images;    /* images whose activations feed the refit statistics */
-	uint32_t max_sample_rows;  /* cap on (image, position) rows per CONV group */
+	uint32_t max_sample_rows;  /* (image, position) rows per CONV group ... */
+	uint32_t samples_per_unknown; /* ... but at least this many per unknown of an output */
 	uint32_t fc_block;         /* FC row-block length at 1-D (2-D uses its square) */
 	struct nn_train_opts finetune; /* epochs 0: no fine-tuning */
 	uint64_t seed;

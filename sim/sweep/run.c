@@ -347,8 +347,12 @@ static void on_layer(void *ctx, uint32_t round, const char *layer, double densit
 	if (s->r->o->progress_tty || s->r->o->quiet)
 		return;
 	pthread_mutex_lock(&s->r->lock);
-	fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
-		s->r->e->name, s->group, round + 1, layer, density, acc);
+	if (isnan(acc))
+		fprintf(stderr, "%s: %s round %u %s stays at density %.4f (no lower density keeps "
+				"the floor)\n", s->r->e->name, s->group, round + 1, layer, density);
+	else
+		fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
+			s->r->e->name, s->group, round + 1, layer, density, acc);
 	pthread_mutex_unlock(&s->r->lock);
 }
 
