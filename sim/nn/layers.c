@@ -13,6 +13,7 @@
 #include "nn/layers.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include <gsl/gsl_cblas.h>
@@ -45,69 +46,59 @@ static void valid_range(uint32_t s, uint32_t pad, uint32_t stride, uint32_t w, u
 	*hi = (uint32_t)h;
 }
 
-/* Unrolls channels [c0, c0 + cg) of x into col (layout in the file comment).
- * The valid column range of each kernel tap is computed once, so the inner
- * loop is a branch-free copy (memcpy for stride 1). */
-static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
-		   float *col)
+/* The im2col walk over channels [c0, c0 + cg), in one of two directions:
+ * unrolling (x -> col: x_in and col_out set) or its adjoint, col2im, which
+ * adds every column entry back onto the pixel it came from (col_in and x_out
+ * set). The valid column range of each kernel tap is computed once, so the
+ * inner loops are branch-free; rows are short (tens of floats), where plain
+ * loops beat memcpy/memset calls. */
+static void im2col_walk(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg,
+			const float *x_in, float *x_out, const float *col_in, float *col_out)
 {
 	const uint64_t plane = (uint64_t)g->h * g->w;
+	uint64_t at = 0; /* position in col */
 	for (uint32_t c = 0; c < cg; c++)
 		for (uint32_t r = 0; r < g->k; r++)
 			for (uint32_t s = 0; s < g->k; s++) {
 				uint32_t lo, hi;
 				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
+				const long off = (long)s - (long)g->pad, u = g->stride;
 				for (uint32_t n = 0; n < g->n; n++) {
-					const float *xp = x + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
+					const uint64_t p = ((uint64_t)(c0 + c) * g->n + n) * plane;
+					for (uint32_t e = 0; e < g->e; e++, at += g->f) {
 						long ih = (long)e * g->stride + r - g->pad;
-						if (ih < 0 || ih >= (long)g->h) {
-							memset(col, 0, g->f * sizeof *col);
+						bool inside = ih >= 0 && ih < (long)g->h;
+						uint64_t row = p + (inside ? (uint64_t)ih * g->w : 0);
+						if (x_out) {
+							if (inside)
+								for (uint32_t f = lo; f < hi; f++)
+									x_out[row + f * u + off] += col_in[at + f];
 							continue;
 						}
-						/* Rows are short (tens of floats): plain loops
-						 * beat memcpy/memset calls here. */
-						const float *row = xp + (uint64_t)ih * g->w;
-						const long off = (long)s - (long)g->pad;
+						float *col = col_out + at;
 						uint32_t f = 0;
-						for (; f < lo; f++)
-							col[f] = 0.0f;
-						if (g->stride == 1)
-							for (; f < hi; f++)
-								col[f] = row[(long)f + off];
-						else
-							for (; f < hi; f++)
-								col[f] = row[(long)f * g->stride + off];
-						for (; f < g->f; f++)
+						if (inside)
+							for (f = lo; f < hi; f++)
+								col[f] = x_in[row + f * u + off];
+						for (uint32_t z = 0; z < (inside ? lo : g->f); z++)
+							col[z] = 0.0f;
+						for (; f < g->f && inside; f++)
 							col[f] = 0.0f;
 					}
 				}
 			}
 }
 
-/* Adds col back into channels [c0, c0 + cg) of dx (the adjoint of im2col). */
+static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
+		   float *col)
+{
+	im2col_walk(g, c0, cg, x, NULL, NULL, col);
+}
+
 static void col2im(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *col,
 		   float *dx)
 {
-	const uint64_t plane = (uint64_t)g->h * g->w;
-	for (uint32_t c = 0; c < cg; c++)
-		for (uint32_t r = 0; r < g->k; r++)
-			for (uint32_t s = 0; s < g->k; s++) {
-				uint32_t lo, hi;
-				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
-				for (uint32_t n = 0; n < g->n; n++) {
-					float *xp = dx + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
-						long ih = (long)e * g->stride + r - g->pad;
-						if (ih < 0 || ih >= (long)g->h)
-							continue;
-						float *row = xp + (uint64_t)ih * g->w;
-						const long off = (long)s - (long)g->pad;
-						for (uint32_t f = lo; f < hi; f++)
-							row[(long)f * g->stride + off] += col[f];
-					}
-				}
-			}
+	im2col_walk(g, c0, cg, NULL, dx, col, NULL);
 }
 
 void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
