@@ -13,7 +13,6 @@
 #include "nn/layers.h"
 
 #include <math.h>
-#include <stdbool.h>
 #include <string.h>
 
 #include <gsl/gsl_cblas.h>
@@ -67,22 +66,34 @@ static void im2col_walk(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg,
 					const uint64_t p = ((uint64_t)(c0 + c) * g->n + n) * plane;
 					for (uint32_t e = 0; e < g->e; e++, at += g->f) {
 						long ih = (long)e * g->stride + r - g->pad;
-						bool inside = ih >= 0 && ih < (long)g->h;
-						uint64_t row = p + (inside ? (uint64_t)ih * g->w : 0);
+						const uint32_t len = ih >= 0 && ih < (long)g->h ? hi - lo : 0;
+						/* pixel of column lo, formed only when len > 0 */
+						const uint64_t px = len ? p + (uint64_t)ih * g->w +
+										  (uint64_t)((long)lo * u + off)
+									: 0;
 						if (x_out) {
-							if (inside)
-								for (uint32_t f = lo; f < hi; f++)
-									x_out[row + f * u + off] += col_in[at + f];
+							float *dst = x_out + px;
+							const float *src = col_in + at + lo;
+							if (u == 1)
+								for (uint32_t f = 0; f < len; f++)
+									dst[f] += src[f];
+							else
+								for (uint32_t f = 0; f < len; f++)
+									dst[f * u] += src[f];
 							continue;
 						}
 						float *col = col_out + at;
-						uint32_t f = 0;
-						if (inside)
-							for (f = lo; f < hi; f++)
-								col[f] = x_in[row + f * u + off];
-						for (uint32_t z = 0; z < (inside ? lo : g->f); z++)
-							col[z] = 0.0f;
-						for (; f < g->f && inside; f++)
+						const uint32_t z = len ? lo : g->f;
+						for (uint32_t f = 0; f < z; f++)
+							col[f] = 0.0f;
+						const float *src = x_in + px;
+						if (u == 1)
+							for (uint32_t f = 0; f < len; f++)
+								col[lo + f] = src[f];
+						else
+							for (uint32_t f = 0; f < len; f++)
+								col[lo + f] = src[f * u];
+						for (uint32_t f = z + len; f < g->f; f++)
 							col[f] = 0.0f;
 					}
 				}

@@ -28,7 +28,7 @@ void nn_train_opts_default(struct nn_train_opts *o)
 	memset(o, 0, sizeof *o);
 	o->epochs = 10;
 	o->batch = 64;
-	o->lr = 0.05;
+	o->lr = 0.01;
 	o->momentum = 0.9;
 	o->weight_decay = 5e-4;
 	o->l1 = 0.0;
