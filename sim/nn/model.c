@@ -241,9 +241,10 @@ static void reduce_part(struct nn_workspace *ws, uint32_t ti)
 				for (uint64_t j = lo; j < hi; j++)
 					p->grad[j] += g[j];
 			}
+			/* grad * (0 or 1) + 0.0f: exactly +0.0 when pruned, and
+			 * branch-free so that the loop vectorises. */
 			for (uint64_t j = lo; p->mask && j < hi; j++)
-				if (!p->mask[j])
-					p->grad[j] = 0.0f;
+				p->grad[j] = p->grad[j] * (float)p->mask[j] + 0.0f;
 		}
 	}
 }
