@@ -16,6 +16,7 @@
  * buffers are allocated at init, none in the step loop. */
 #include "nn/model.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
@@ -665,6 +666,7 @@ void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *la
 void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
 		       float *out)
 {
+	assert(layer >= 0 && layer < m->n_layers);
 	forward_chunks(m, images, NULL, n, NULL, layer, in, out, NULL, NULL);
 }
 

@@ -94,7 +94,8 @@ void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *l
 void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *labels, uint64_t n,
 		      double *loss_sum, uint64_t *correct, float *logits);
 
-/* Forward pass over n images (any n), copying layer `layer`'s input and
+/* Forward pass over n images (any n), copying layer `layer`'s (in
+ * [0, n_layers)) input and
  * output activations, in NCHW order per image, into in (n * in.c*in.h*in.w
  * floats) and out (n * out.c*out.h*out.w floats); either may be NULL. For
  * energy-aware pruning (activation densities) and for tests. */
