@@ -247,34 +247,58 @@ static void maxpool_2x2(const struct nn_conv_geom *g, const float *x, float *y, 
 	}
 }
 
-void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+enum pool_op { POOL_MAX, POOL_AVG, POOL_AVG_BACKWARD };
+
+/* Visits every pooling window of every plane. POOL_MAX and POOL_AVG read the
+ * window from in (x) and write its max (and argmax) or mean to out (y);
+ * POOL_AVG_BACKWARD reads the window's dy from in and spreads dy / (k*k) over
+ * it in out (dx). */
+static void pool_walk(const struct nn_conv_geom *g, enum pool_op op, const float *in, float *out,
+		      uint32_t *argmax)
 {
-	if (g->k == 2 && g->stride == 2 && g->pad == 0) {
-		maxpool_2x2(g, x, y, argmax);
-		return;
-	}
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	for (uint64_t p = 0; p < planes; p++) {
-		const float *xp = x + p * g->h * g->w;
+	const uint64_t planes = (uint64_t)g->c * g->n, hw = (uint64_t)g->h * g->w;
+	const float scale = 1.0f / (float)(g->k * g->k);
+	if (op == POOL_AVG_BACKWARD)
+		memset(out, 0, planes * hw * sizeof *out);
+	for (uint64_t p = 0; p < planes; p++)
 		for (uint32_t e = 0; e < g->e; e++) {
 			uint32_t r0, r1;
 			window(e, g, g->h, &r0, &r1);
 			for (uint32_t f = 0; f < g->f; f++) {
 				uint32_t s0, s1;
 				window(f, g, g->w, &s0, &s1);
+				const uint64_t o = (p * g->e + e) * g->f + f;
+				if (op == POOL_AVG_BACKWARD) {
+					const float d = in[o] * scale;
+					for (uint32_t r = r0; r < r1; r++)
+						for (uint32_t q = s0; q < s1; q++)
+							out[p * hw + r * g->w + q] += d;
+					continue;
+				}
 				uint32_t at = r0 * g->w + s0;
-				float best = xp[at];
+				float best = in[p * hw + at], sum = 0.0f;
 				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						if (xp[r * g->w + s] > best) {
-							best = xp[r * g->w + s];
-							at = r * g->w + s;
+					for (uint32_t q = s0; q < s1; q++) {
+						const float v = in[p * hw + r * g->w + q];
+						sum += v;
+						if (v > best) {
+							best = v;
+							at = r * g->w + q;
 						}
-				*y++ = best;
-				*argmax++ = at;
+					}
+				out[o] = op == POOL_MAX ? best : sum * scale;
+				if (op == POOL_MAX)
+					argmax[o] = at;
 			}
 		}
-	}
+}
+
+void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+{
+	if (g->k == 2 && g->stride == 2 && g->pad == 0)
+		maxpool_2x2(g, x, y, argmax);
+	else
+		pool_walk(g, POOL_MAX, x, y, argmax);
 }
 
 void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, const float *dy,
@@ -290,46 +314,12 @@ void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, c
 
 void nn_avgpool_forward(const struct nn_conv_geom *g, const float *x, float *y)
 {
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	const float scale = 1.0f / (float)(g->k * g->k);
-	for (uint64_t p = 0; p < planes; p++) {
-		const float *xp = x + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++) {
-			uint32_t r0, r1;
-			window(e, g, g->h, &r0, &r1);
-			for (uint32_t f = 0; f < g->f; f++) {
-				uint32_t s0, s1;
-				window(f, g, g->w, &s0, &s1);
-				float sum = 0.0f;
-				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						sum += xp[r * g->w + s];
-				*y++ = sum * scale;
-			}
-		}
-	}
+	pool_walk(g, POOL_AVG, x, y, NULL);
 }
 
 void nn_avgpool_backward(const struct nn_conv_geom *g, const float *dy, float *dx)
 {
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	const float scale = 1.0f / (float)(g->k * g->k);
-	memset(dx, 0, planes * g->h * g->w * sizeof *dx);
-	for (uint64_t p = 0; p < planes; p++) {
-		float *xp = dx + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++) {
-			uint32_t r0, r1;
-			window(e, g, g->h, &r0, &r1);
-			for (uint32_t f = 0; f < g->f; f++) {
-				uint32_t s0, s1;
-				window(f, g, g->w, &s0, &s1);
-				const float d = *dy++ * scale;
-				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						xp[r * g->w + s] += d;
-			}
-		}
-	}
+	pool_walk(g, POOL_AVG_BACKWARD, dy, dx, NULL);
 }
 
 void nn_relu_forward(uint64_t count, const float *x, float *y)
