@@ -174,26 +174,40 @@ static void evaluate_leaf(struct worker *w)
 {
 	struct search *s = w->s;
 	w->stats.considered++;
-	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
 	uint64_t pes = mapping_pes(&w->m);
-	struct model_counts n;
-	for (int i = 0; i < ORD_COUNT; i++) {
-		if (same_as_earlier(w, LV_DRAM, i))
-			continue;
-		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		model_count_glb(&w->m, &s->in->shape, f_d);
-		for (int j = 0; j < ORD_COUNT; j++) {
-			if (same_as_earlier(w, LV_GLB, j))
+	struct model_nest nest;
+	model_nest_init(&nest, &w->m, &s->in->shape);
+	/* Each level's share of the counts depends on its own order only. */
+	uint64_t f_d[ORD_COUNT][TY_COUNT], part[2][ORD_COUNT][2 * TY_COUNT];
+	bool dup[2][ORD_COUNT];
+	for (int lv = LV_DRAM; lv <= LV_GLB; lv++)
+		for (int i = 0; i < ORD_COUNT; i++) {
+			dup[lv][i] = same_as_earlier(w, lv, i);
+			if (dup[lv][i])
 				continue;
-			memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
-			model_count_array(&w->m, &s->in->shape, f_p, f_s);
-			model_counts_combine(s->df, &s->in->shape, f_d, f_p, f_s, &n);
+			memcpy(w->m.order[lv], s->orders[lv][i], DIM_COUNT);
+			model_nest_array_part(&nest, &w->m, lv, part[lv][i]);
+			if (lv == LV_DRAM)
+				model_nest_count_glb(&nest, &w->m, f_d[i]);
+		}
+	for (int i = 0; i < ORD_COUNT; i++) {
+		if (dup[LV_DRAM][i])
+			continue;
+		for (int j = 0; j < ORD_COUNT; j++) {
+			if (dup[LV_GLB][j])
+				continue;
+			uint64_t f_p[TY_COUNT], f_s[TY_COUNT];
+			struct model_counts n;
+			model_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
+			model_nest_combine(&nest, f_d[i], f_p, f_s, &n);
 			w->stats.evaluated++;
 			double e, cyc;
 			model_costs_score(&s->costs, &n, pes, &e, &cyc);
 			if (w->best.ok && score_cmp(s->obj, e, cyc, w->best.energy_total,
 						    w->best.cycles) > 0)
 				continue;
+			memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
+			memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
 			model_layer_eval_counts(&s->costs, &w->m, &n, &w->cur);
 			if (mapper_better(&w->cur, &w->best, s->obj))
 				w->best = w->cur;
@@ -212,7 +226,9 @@ static void descend(struct worker *w, int k)
 	for (size_t i = 0; i < s->n[d]; i++) {
 		for (int lv = 0; lv < LV_COUNT; lv++)
 			w->m.factor[lv][d] = s->list[d][i].f[lv];
-		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape, w->why, sizeof w->why))
+		/* a reason is only worth formatting while nothing fits yet */
+		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape,
+				       w->best.ok ? NULL : w->why, sizeof w->why))
 			descend(w, k + 1);
 	}
 	for (int lv = 0; lv < LV_COUNT; lv++)
