@@ -143,11 +143,11 @@ static void csv_row(FILE *out, const char *name, const struct row *w, bool ok, c
 	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
 		fprintf(out, ",%.0f", w->acc[lv]);
 	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
-		fprintf(out, ",%.6g", w->energy[lv]);
-	fprintf(out, ",%.6g", w->energy_mac);
+		fprintf(out, ",%.9g", w->energy[lv]);
+	fprintf(out, ",%.9g", w->energy_mac);
 	for (int t = 0; t < TY_COUNT; t++)
-		fprintf(out, ",%.6g", w->energy_type[t]);
-	fprintf(out, ",%.6g,%.0f,%.4f,1,\"%s\"\n", w->energy_total, w->cycles, w->utilization, map);
+		fprintf(out, ",%.9g", w->energy_type[t]);
+	fprintf(out, ",%.9g,%.0f,%.4f,1,\"%s\"\n", w->energy_total, w->cycles, w->utilization, map);
 }
 
 void report_energy_csv(FILE *out, const struct energy_run_info *info, const struct net_result *r)
