@@ -5,13 +5,17 @@
  * The space. Every dimension's size is split into factors over the levels its
  * dataflow allows (mapping.c): every ordered factorisation into divisors is
  * tried, except that the temporal part of the filter dimensions R and S stays
- * in the GLB loops (a DRAM loop over filter taps would refetch whole ifmap
- * tiles for no reuse). The DRAM and GLB loop orders are each one of three
+ * in the GLB loops (filters are small; splitting their taps between DRAM and
+ * GLB loops is left out to keep the space small). The DRAM and GLB loop
+ * orders are each one of three
  * templates that keep one data type stationary across the innermost loops:
  *     weights  M C R S | N E F      ifmaps  N C E F R S | M
  *     psums    N M E F | C R S
  * (RS keeps F, its sliding loop, innermost in the GLB order), so each
- * factorisation is evaluated under 9 order pairs.
+ * factorisation is evaluated under up to 9 order pairs: templates that step
+ * the same loops in the same sequence give the same counts and are evaluated
+ * once, and each level's share of the array counts is computed once per
+ * order of that level (model_nest_array_part).
  *
  * The search. Dimensions are chosen one at a time; after each choice the
  * partial mapping (unchosen dimensions at 1) is checked against the PE array,
