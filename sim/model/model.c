@@ -457,8 +457,10 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 	c->energy_mac = (double)c->macs * mac_share * energy_mac(t, bits->weight, bits->ifmap);
 	for (int ty = 0; ty < TY_COUNT; ty++) {
 		c->bits[ty] = bits_of(bits, (enum map_type)ty);
-		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
 			c->per_access[ty][lv] = energy_access(t, (enum energy_level)lv, c->bits[ty]);
+			c->per_count[ty][lv] = c->scale[ty][lv] * c->per_access[ty][lv];
+		}
 	}
 	c->groups = in->groups;
 	c->pe_count = (double)a->pe_rows * a->pe_cols;
@@ -471,7 +473,7 @@ void model_costs_score(const struct model_costs *c, const struct model_counts *n
 	double e = c->energy_mac, dram_bits = 0;
 	for (int ty = 0; ty < TY_COUNT; ty++) {
 		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
-			e += (double)n->acc[ty][lv] * c->scale[ty][lv] * c->per_access[ty][lv];
+			e += (double)n->acc[ty][lv] * c->per_count[ty][lv];
 		dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
 	}
 	e += c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];

@@ -113,6 +113,7 @@ void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COU
 struct model_costs {
 	double scale[TY_COUNT][EN_LEVEL_COUNT];      /* dense count (one group) -> accesses */
 	double per_access[TY_COUNT][EN_LEVEL_COUNT]; /* energy per access */
+	double per_count[TY_COUNT][EN_LEVEL_COUNT];  /* scale x per_access */
 	double psum_dram_extra;                      /* RLC of the final ofmap writes */
 	double energy_mac, macs_effective, cycle_share, groups, pe_count;
 	double dram_bytes_per_cycle;

@@ -291,8 +291,34 @@ static void test_sparsity_effects(void)
 	double entries = 0.25 / (1 - pow(0.75, 16));
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
 			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
-	/* 8-bit weights halve the weight access energy at every level */
 	a.weight_format = ARCH_WFMT_DENSE;
+	/* run-length coded feature maps: ifmap reads and the final ofmap writes */
+	a.fmap_format = ARCH_FFMT_RLC;
+	a.rlc_run_bits = 5;
+	a.rlc_value_bits = 16;
+	a.rlc_word_bits = 64;
+	struct model_layer_in act = in;
+	act.ifmap_density = 0.4;
+	act.ofmap_density = 0.5;
+	model_layer_eval(&a, &t, &bits, &act, m, &x);
+	double outputs = 2.0 * 8 * 4 * 4;
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_DRAM],
+			       dense.acc[TY_IFMAP][EN_DRAM] * model_rlc_bits_per_value(&a, 0.4) / 16,
+			       1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_DRAM],
+			       dense.acc[TY_PSUM][EN_DRAM] - outputs +
+				       outputs * model_rlc_bits_per_value(&a, 0.5) / 16, 1e-6);
+	a.fmap_format = ARCH_FFMT_DENSE;
+	/* a slow DRAM makes the layer bandwidth-bound: cycles = bytes / (bytes/cycle) */
+	a.dram_bytes_per_cycle = 0.001;
+	model_layer_eval(&a, &t, &bits, &in, m, &x);
+	double bytes = 0;
+	for (int ty = 0; ty < TY_COUNT; ty++)
+		bytes += dense.acc[ty][EN_DRAM] * 2;
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, bytes / 0.001, 1e-6 * x.cycles);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_total, dense.energy_total, 1e-9 * dense.energy_total);
+	a.dram_bytes_per_cycle = 0;
+	/* 8-bit weights halve the weight access energy at every level */
 	struct model_bits b8 = bits;
 	b8.weight = 8;
 	model_layer_eval(&a, &t, &b8, &in, m, &x);
@@ -306,6 +332,6 @@ static const struct test_case cases[] = {
 	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
 	{"Eyeriss m n e p q r t become factors", test_rs_parameters},
 	{"AlexNet totals, replay of saved mappings, Han 2015 weights", test_network_replay_and_totals},
-	{"gating, skipping, relative index, bitwidth", test_sparsity_effects},
+	{"gating, skipping, relative index, RLC, DRAM bandwidth, bitwidth", test_sparsity_effects},
 };
 TEST_SUITE(mapper_search, cases);
