@@ -11,6 +11,8 @@
 #include "mapper/mapper.h"
 #include "mapper/mapping_file.h"
 #include "mapper/network_eval.h"
+#include "core/mem.h"
+#include "model/walker.h"
 #include "test.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
@@ -327,11 +329,70 @@ static void test_sparsity_effects(void)
 				       1e-9 * (1 + dense.energy[TY_WEIGHT][lv]));
 }
 
+/* Every allocation in the walker, the mapping-file loader and the network
+ * evaluation can fail: each failure is SIM_ERR_NOMEM, never a crash or a leak
+ * (the suite runs under ASan in make check). */
+static void test_allocation_failures(void)
+{
+	struct wl_network net;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, "configs/networks/lenet-300-100.yaml", &err), 0);
+	struct arch a;
+	struct energy_table t = eyeriss_table();
+	CU_ASSERT_EQUAL_FATAL(arch_load(&a, "configs/arch/eyeriss-chip.yaml", &err), 0);
+	const char *text = "dataflow: rs\nlayers:\n  - layer: ip1\n    factors: {rf: {C: 4}}\n";
+	struct map_layer l = {.size = {2, 2, 2, 2, 2, 2, 2}, .U = 1};
+	struct mapping m;
+	memset(&m, 0, sizeof m);
+	m.dataflow = ARCH_DF_RS;
+	for (int lv = 0; lv < LV_COUNT; lv++)
+		for (int d = 0; d < DIM_COUNT; d++)
+			m.factor[lv][d] = 1;
+	m.factor[LV_DRAM][DIM_N] = m.factor[LV_GLB][DIM_M] = m.factor[LV_ROW][DIM_C] = 2;
+	m.factor[LV_COL][DIM_E] = m.factor[LV_GLB][DIM_F] = m.factor[LV_ROW][DIM_R] = 2;
+	m.factor[LV_RF][DIM_S] = 2;
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < DIM_COUNT; i++)
+			m.order[k][i] = (uint8_t)i;
+	int done = 0;
+	for (long n = 0; n < 64 && done < 3; n++) {
+		done = 0;
+		struct mapper_fixed f;
+		struct net_result r;
+		struct model_counts c;
+		struct net_eval_opts o = {OBJ_ENERGY, 1, NULL};
+		sim_mem_fail_after(n);
+		int rc = mapper_fixed_load_string(&f, "m.yaml", text, &net, 1, ARCH_DF_RS, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		if (rc == 0) {
+			mapper_fixed_deinit(&f);
+			done++;
+		}
+		sim_mem_fail_after(n);
+		rc = mapper_network_eval(&a, &t, &net, NULL, NULL, 1, &o, &r, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		if (rc == 0) {
+			net_result_deinit(&r);
+			done++;
+		}
+		sim_mem_fail_after(n);
+		rc = model_walk(&m, &l, &c, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		done += rc == 0;
+	}
+	CU_ASSERT_EQUAL(done, 3);
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
 	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
 	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
 	{"Eyeriss m n e p q r t become factors", test_rs_parameters},
 	{"AlexNet totals, replay of saved mappings, Han 2015 weights", test_network_replay_and_totals},
+	{"allocation failures give SIM_ERR_NOMEM", test_allocation_failures},
 	{"gating, skipping, relative index, RLC, DRAM bandwidth, bitwidth", test_sparsity_effects},
 };
 TEST_SUITE(mapper_search, cases);
