@@ -297,11 +297,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	int started = 0;
 	for (int i = 0; i < nthreads; i++) {
 		w[i].s = &s;
-		w[i].m.dataflow = df;
-		for (int lv = 0; lv < LV_COUNT; lv++)
-			for (int d = 0; d < DIM_COUNT; d++)
-				w[i].m.factor[lv][d] = 1;
-		memcpy(w[i].m.order, order_templates, sizeof w[i].m.order);
+		mapping_init(&w[i].m, df);
 		snprintf(w[i].why, sizeof w[i].why, "the dataflow allows no mapping");
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
 			break;

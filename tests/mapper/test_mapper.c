@@ -343,17 +343,10 @@ static void test_allocation_failures(void)
 	const char *text = "dataflow: rs\nlayers:\n  - layer: ip1\n    factors: {rf: {C: 4}}\n";
 	struct map_layer l = {.size = {2, 2, 2, 2, 2, 2, 2}, .U = 1};
 	struct mapping m;
-	memset(&m, 0, sizeof m);
-	m.dataflow = ARCH_DF_RS;
-	for (int lv = 0; lv < LV_COUNT; lv++)
-		for (int d = 0; d < DIM_COUNT; d++)
-			m.factor[lv][d] = 1;
+	mapping_init(&m, ARCH_DF_RS);
 	m.factor[LV_DRAM][DIM_N] = m.factor[LV_GLB][DIM_M] = m.factor[LV_ROW][DIM_C] = 2;
 	m.factor[LV_COL][DIM_E] = m.factor[LV_GLB][DIM_F] = m.factor[LV_ROW][DIM_R] = 2;
 	m.factor[LV_RF][DIM_S] = 2;
-	for (int k = 0; k < 2; k++)
-		for (int i = 0; i < DIM_COUNT; i++)
-			m.order[k][i] = (uint8_t)i;
 	int done = 0;
 	for (long n = 0; n < 64 && done < 3; n++) {
 		done = 0;
