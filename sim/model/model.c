@@ -201,9 +201,11 @@ void model_nest_init(struct model_nest *nest, const struct mapping *m, const str
 				stride *= m->factor[l2][d];
 			nest->stride[lv][d] = stride;
 		}
+	extents(m, LV_GLB, nest->glb_ext[0]);
 	for (int t = 0; t < TY_COUNT; t++) {
 		nest->glb_ty[t] = (enum map_type)t;
-		extents(m, LV_GLB, nest->glb_ext[t]);
+		if (t > 0)
+			memcpy(nest->glb_ext[t], nest->glb_ext[0], sizeof nest->glb_ext[0]);
 		nest->glb_size[t] = footprint((enum map_type)t, nest->glb_ext[t], l->U);
 	}
 	uint64_t ext_arr[DIM_COUNT], ext_pe[DIM_COUNT], ext_sp[DIM_COUNT];
@@ -470,18 +472,18 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
 		       double *energy, double *cycles)
 {
-	double e = c->energy_mac, dram_bits = 0;
-	for (int ty = 0; ty < TY_COUNT; ty++) {
+	double e = c->energy_mac + c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
+	for (int ty = 0; ty < TY_COUNT; ty++)
 		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
 			e += (double)n->acc[ty][lv] * c->per_count[ty][lv];
-		dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
-	}
-	e += c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
-	dram_bits += c->psum_dram_extra * c->bits[TY_PSUM];
 	*energy = e;
 	*cycles = (double)(n->macs / pes) * c->groups * c->cycle_share;
-	if (c->dram_bytes_per_cycle > 0)
+	if (c->dram_bytes_per_cycle > 0) {
+		double dram_bits = c->psum_dram_extra * c->bits[TY_PSUM];
+		for (int ty = 0; ty < TY_COUNT; ty++)
+			dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
 		*cycles = fmax(*cycles, dram_bits / 8.0 / c->dram_bytes_per_cycle);
+	}
 }
 
 void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
