@@ -5,13 +5,17 @@
  * The space. Every dimension's size is split into factors over the levels its
  * dataflow allows (mapping.c): every ordered factorisation into divisors is
  * tried, except that the temporal part of the filter dimensions R and S stays
- * in the GLB loops (a DRAM loop over filter taps would refetch whole ifmap
- * tiles for no reuse). The DRAM and GLB loop orders are each one of three
+ * in the GLB loops (filters are small; splitting their taps between DRAM and
+ * GLB loops is left out to keep the space small). The DRAM and GLB loop
+ * orders are each one of three
  * templates that keep one data type stationary across the innermost loops:
  *     weights  M C R S | N E F      ifmaps  N C E F R S | M
  *     psums    N M E F | C R S
  * (RS keeps F, its sliding loop, innermost in the GLB order), so each
- * factorisation is evaluated under 9 order pairs.
+ * factorisation is evaluated under up to 9 order pairs: templates that step
+ * the same loops in the same sequence give the same counts and are evaluated
+ * once, and each level's share of the array counts is computed once per
+ * order of that level (model_nest_array_part).
  *
  * The search. Dimensions are chosen one at a time; after each choice the
  * partial mapping (unchosen dimensions at 1) is checked against the PE array,
@@ -174,26 +178,40 @@ static void evaluate_leaf(struct worker *w)
 {
 	struct search *s = w->s;
 	w->stats.considered++;
-	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
 	uint64_t pes = mapping_pes(&w->m);
-	struct model_counts n;
-	for (int i = 0; i < ORD_COUNT; i++) {
-		if (same_as_earlier(w, LV_DRAM, i))
-			continue;
-		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		model_count_glb(&w->m, &s->in->shape, f_d);
-		for (int j = 0; j < ORD_COUNT; j++) {
-			if (same_as_earlier(w, LV_GLB, j))
+	struct model_nest nest;
+	model_nest_init(&nest, &w->m, &s->in->shape);
+	/* Each level's share of the counts depends on its own order only. */
+	uint64_t f_d[ORD_COUNT][TY_COUNT], part[2][ORD_COUNT][2 * TY_COUNT];
+	bool dup[2][ORD_COUNT];
+	for (int lv = LV_DRAM; lv <= LV_GLB; lv++)
+		for (int i = 0; i < ORD_COUNT; i++) {
+			dup[lv][i] = same_as_earlier(w, lv, i);
+			if (dup[lv][i])
 				continue;
-			memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
-			model_count_array(&w->m, &s->in->shape, f_p, f_s);
-			model_counts_combine(s->df, &s->in->shape, f_d, f_p, f_s, &n);
+			memcpy(w->m.order[lv], s->orders[lv][i], DIM_COUNT);
+			model_nest_array_part(&nest, &w->m, lv, part[lv][i]);
+			if (lv == LV_DRAM)
+				model_nest_count_glb(&nest, &w->m, f_d[i]);
+		}
+	for (int i = 0; i < ORD_COUNT; i++) {
+		if (dup[LV_DRAM][i])
+			continue;
+		for (int j = 0; j < ORD_COUNT; j++) {
+			if (dup[LV_GLB][j])
+				continue;
+			uint64_t f_p[TY_COUNT], f_s[TY_COUNT];
+			struct model_counts n;
+			model_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
+			model_nest_combine(&nest, f_d[i], f_p, f_s, &n);
 			w->stats.evaluated++;
 			double e, cyc;
 			model_costs_score(&s->costs, &n, pes, &e, &cyc);
 			if (w->best.ok && score_cmp(s->obj, e, cyc, w->best.energy_total,
 						    w->best.cycles) > 0)
 				continue;
+			memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
+			memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
 			model_layer_eval_counts(&s->costs, &w->m, &n, &w->cur);
 			if (mapper_better(&w->cur, &w->best, s->obj))
 				w->best = w->cur;
@@ -212,7 +230,9 @@ static void descend(struct worker *w, int k)
 	for (size_t i = 0; i < s->n[d]; i++) {
 		for (int lv = 0; lv < LV_COUNT; lv++)
 			w->m.factor[lv][d] = s->list[d][i].f[lv];
-		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape, w->why, sizeof w->why))
+		/* a reason is only worth formatting while nothing fits yet */
+		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape,
+				       w->best.ok ? NULL : w->why, sizeof w->why))
 			descend(w, k + 1);
 	}
 	for (int lv = 0; lv < LV_COUNT; lv++)
@@ -277,11 +297,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	int started = 0;
 	for (int i = 0; i < nthreads; i++) {
 		w[i].s = &s;
-		w[i].m.dataflow = df;
-		for (int lv = 0; lv < LV_COUNT; lv++)
-			for (int d = 0; d < DIM_COUNT; d++)
-				w[i].m.factor[lv][d] = 1;
-		memcpy(w[i].m.order, order_templates, sizeof w[i].m.order);
+		mapping_init(&w[i].m, df);
 		snprintf(w[i].why, sizeof w[i].why, "the dataflow allows no mapping");
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
 			break;

@@ -224,11 +224,7 @@ static int load_layer(struct cfg_doc *doc, const yaml_node_t *node, struct mappe
 		return cfg_err_at(err, doc, raw.rs, "'rs' parameters need the rs dataflow");
 	struct map_layer l = map_layer_from(&net->layers[li], batch);
 	struct mapping *m = &f->map[li];
-	memset(m, 0, sizeof *m);
-	m->dataflow = df;
-	for (int lv = 0; lv < LV_COUNT; lv++)
-		for (int d = 0; d < DIM_COUNT; d++)
-			m->factor[lv][d] = 1;
+	mapping_init(m, df);
 	int rc = raw.rs ? rs_factors(doc, raw.rs, &l, m, err)
 			: generic_factors(doc, raw.factors, &l, m, err);
 	if (rc)

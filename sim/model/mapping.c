@@ -76,6 +76,18 @@ struct map_layer map_layer_from(const struct wl_layer *l, uint32_t batch)
 	return ml;
 }
 
+void mapping_init(struct mapping *m, enum arch_dataflow df)
+{
+	memset(m, 0, sizeof *m);
+	m->dataflow = df;
+	for (int lv = 0; lv < LV_COUNT; lv++)
+		for (int d = 0; d < DIM_COUNT; d++)
+			m->factor[lv][d] = 1;
+	for (int k = 0; k < 2; k++)
+		for (int i = 0; i < DIM_COUNT; i++)
+			m->order[k][i] = (uint8_t)i;
+}
+
 uint64_t mapping_dim_total(const struct mapping *m, enum map_dim d)
 {
 	uint64_t p = 1;

@@ -48,6 +48,9 @@ struct mapping {
 	uint8_t order[2][DIM_COUNT];
 };
 
+/* A mapping of dataflow df with every factor 1 and both loop orders N M C E F R S. */
+void mapping_init(struct mapping *m, enum arch_dataflow df);
+
 /* The layer shape of one group of l at batch n. */
 struct map_layer map_layer_from(const struct wl_layer *l, uint32_t batch);
 

@@ -18,7 +18,9 @@
  * are Cartesian products of per-axis sets (ifmap rows are {e U + r}), so
  *     fetched = |T| + sum_j count_j (|T| - |T & (T + delta_j)|),
  *     count_j = (prod_{i < j} bound_i) (bound_j - 1).
- * This gives, per data type, F_D words entering the GLB, F_P words entering
+ * The steps of the GLB loops and of the DRAM loops add up separately, so the
+ * mapper can vary one level's order without recounting the other. This
+ * gives, per data type, F_D words entering the GLB, F_P words entering
  * the array (union) and F_S words entering PEs (sum over PEs). Summed over the
  * values of a tensor these are sum a, sum ab and sum abc of Eq. 3/4, and the
  * MAC count is sum abcd. Hence, for inputs (ifmaps, weights):
@@ -43,6 +45,7 @@
 
 #include <assert.h>
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -131,41 +134,36 @@ struct outer_loop {
 	uint64_t bound, stride;
 };
 
-/* The temporal loops outside a boundary: the DRAM loops, and the GLB loops too
- * when glb is set, outermost first; loops of bound 1 never step and are left out. */
-static int outer_loops(const struct mapping *m, bool glb, struct outer_loop *out)
+/* The loops of temporal level lv (DRAM or GLB) in order, outermost first;
+ * loops of bound 1 never step and are left out. */
+static int level_loops(const struct model_nest *nest, const struct mapping *m, int lv,
+		       struct outer_loop *out)
 {
 	int n = 0;
-	for (int lv = LV_DRAM; lv <= (glb ? LV_GLB : LV_DRAM); lv++) {
-		for (int i = 0; i < DIM_COUNT; i++) {
-			int d = m->order[lv][i];
-			if (m->factor[lv][d] == 1)
-				continue;
-			uint64_t stride = 1;
-			for (int l2 = lv + 1; l2 < LV_COUNT; l2++)
-				stride *= m->factor[l2][d];
-			out[n++] = (struct outer_loop){d, m->factor[lv][d], stride};
-		}
+	for (int i = 0; i < DIM_COUNT; i++) {
+		int d = m->order[lv][i];
+		if (m->factor[lv][d] > 1)
+			out[n++] = (struct outer_loop){d, m->factor[lv][d], nest->stride[lv][d]};
 	}
 	return n;
 }
 
-/* |T & (T + delta)| summed over fetch steps, for nb buffers at once (type
- * t[k], extents ext[k]) behind the same loops lp[0..n), outermost first:
- * fetched[k] = |T_k| + sum_j count_j (|T_k| - |T_k & (T_k + delta_j)|). The
- * shifts are built from the innermost loop outwards: reset[d] accumulates the
- * wrap-around of the loops inside loop j. */
-static void fetched(int nb, const enum map_type *t, const uint64_t (*ext)[DIM_COUNT], uint32_t u,
-		    const struct outer_loop *lp, int n, uint64_t *out)
+/* Adds to out[k], for nb buffers at once (type t[k], extents ext[k],
+ * footprint size[k]), the words fetched at the steps of the loops lp[0..n)
+ * (outermost first):  sum_j count_j (|T_k| - |T_k & (T_k + delta_j)|).
+ * Loops further in (already wrapped when one of these steps) contribute
+ * dl0 to every shift; loops further out multiply every count by mult. The
+ * shifts are built from the innermost loop outwards. */
+static void fetched_add(int nb, const enum map_type *t, const uint64_t (*ext)[DIM_COUNT],
+			const uint64_t *size, uint32_t u, const struct outer_loop *lp, int n,
+			const int64_t *dl0, uint64_t mult, uint64_t *out)
 {
-	uint64_t size[2 * TY_COUNT];
-	for (int k = 0; k < nb; k++)
-		out[k] = size[k] = footprint(t[k], ext[k], u);
-	uint64_t outer[2 * DIM_COUNT + 1];
-	outer[0] = 1;
+	uint64_t outer[DIM_COUNT + 1];
+	outer[0] = mult;
 	for (int j = 0; j < n; j++)
 		outer[j + 1] = outer[j] * lp[j].bound;
-	int64_t dl[DIM_COUNT] = {0};
+	int64_t dl[DIM_COUNT];
+	memcpy(dl, dl0, sizeof dl);
 	for (int j = n - 1; j >= 0; j--) {
 		int d = lp[j].dim;
 		dl[d] += (int64_t)lp[j].stride;
@@ -186,71 +184,119 @@ static void extents(const struct mapping *m, int from_level, uint64_t *ext)
 	}
 }
 
-void model_count_glb(const struct mapping *m, const struct map_layer *l,
-		     uint64_t f_d[TY_COUNT])
+void model_nest_init(struct model_nest *nest, const struct mapping *m, const struct map_layer *l)
 {
-	struct outer_loop dram[DIM_COUNT];
-	int n_dram = outer_loops(m, false, dram);
-	uint64_t ext[TY_COUNT][DIM_COUNT];
-	extents(m, LV_GLB, ext[0]);
-	memcpy(ext[1], ext[0], sizeof ext[0]);
-	memcpy(ext[2], ext[0], sizeof ext[0]);
-	static const enum map_type all[TY_COUNT] = {TY_IFMAP, TY_WEIGHT, TY_PSUM};
-	fetched(TY_COUNT, all, (const uint64_t(*)[DIM_COUNT])ext, l->U, dram, n_dram, f_d);
-}
-
-void model_count_array(const struct mapping *m, const struct map_layer *l,
-		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
-{
-	uint64_t macs = 1;
+	memset(nest, 0, sizeof *nest);
+	nest->df = m->dataflow;
+	nest->u = l->U;
+	nest->macs = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
-		macs *= l->size[d];
-	uint64_t pes = mapping_pes(m), steps = macs / pes;
-	struct outer_loop both[2 * DIM_COUNT];
-	int n_both = outer_loops(m, true, both);
+		nest->macs *= l->size[d];
+	nest->pes = mapping_pes(m);
+	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+	for (int d = 0; d < DIM_COUNT; d++)
+		for (int lv = LV_DRAM; lv <= LV_GLB; lv++) {
+			uint64_t stride = 1;
+			for (int l2 = lv + 1; l2 < LV_COUNT; l2++)
+				stride *= m->factor[l2][d];
+			nest->stride[lv][d] = stride;
+		}
+	extents(m, LV_GLB, nest->glb_ext[0]);
+	for (int t = 0; t < TY_COUNT; t++) {
+		nest->glb_ty[t] = (enum map_type)t;
+		if (t > 0)
+			memcpy(nest->glb_ext[t], nest->glb_ext[0], sizeof nest->glb_ext[0]);
+		nest->glb_size[t] = footprint((enum map_type)t, nest->glb_ext[t], l->U);
+	}
 	uint64_t ext_arr[DIM_COUNT], ext_pe[DIM_COUNT], ext_sp[DIM_COUNT];
 	extents(m, LV_ROW, ext_arr);
 	extents(m, LV_RF, ext_pe);
 	for (int d = 0; d < DIM_COUNT; d++)
 		ext_sp[d] = ext_arr[d] / ext_pe[d];
 	/* Kept types: the array's union and one PE, behind the same loops. */
-	enum map_type ty[2 * TY_COUNT];
-	uint64_t ext[2 * TY_COUNT][DIM_COUNT], got[2 * TY_COUNT];
-	int nb = 0;
 	for (int ti = 0; ti < TY_COUNT; ti++) {
 		enum map_type t = (enum map_type)ti;
 		if (map_dataflow_keeps(m->dataflow, t)) {
-			ty[nb] = ty[nb + 1] = t;
-			memcpy(ext[nb], ext_arr, sizeof ext_arr);
-			memcpy(ext[nb + 1], ext_pe, sizeof ext_pe);
-			nb += 2;
+			int k = nest->nb;
+			nest->ty[k] = nest->ty[k + 1] = t;
+			memcpy(nest->ext[k], ext_arr, sizeof ext_arr);
+			memcpy(nest->ext[k + 1], ext_pe, sizeof ext_pe);
+			nest->size[k] = footprint(t, ext_arr, l->U);
+			nest->size[k + 1] = footprint(t, ext_pe, l->U);
+			nest->nb += 2;
 		} else {
-			f_p[t] = steps * footprint(t, ext_sp, l->U);
-			f_s[t] = macs;
+			nest->f_p[t] = nest->macs / nest->pes * footprint(t, ext_sp, l->U);
+			nest->f_s[t] = nest->macs;
 		}
-	}
-	fetched(nb, ty, (const uint64_t(*)[DIM_COUNT])ext, l->U, both, n_both, got);
-	for (int k = 0; k < nb; k += 2) {
-		f_p[ty[k]] = got[k];
-		f_s[ty[k]] = pes * got[k + 1];
 	}
 }
 
-void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
-			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
-			  const uint64_t f_s[TY_COUNT], struct model_counts *out)
+void model_nest_count_glb(const struct model_nest *nest, const struct mapping *m,
+			  uint64_t f_d[TY_COUNT])
 {
-	uint64_t macs = 1;
-	for (int d = 0; d < DIM_COUNT; d++)
-		macs *= l->size[d];
+	struct outer_loop lp[DIM_COUNT];
+	int n = level_loops(nest, m, LV_DRAM, lp);
+	static const int64_t zero[DIM_COUNT];
+	memcpy(f_d, nest->glb_size, sizeof nest->glb_size);
+	fetched_add(TY_COUNT, nest->glb_ty, (const uint64_t(*)[DIM_COUNT])nest->glb_ext,
+		    nest->glb_size, nest->u, lp, n, zero, 1, f_d);
+}
+
+/* At the array boundary the DRAM and GLB loops are outside. Steps of a GLB
+ * loop are multiplied by every DRAM bound and see only GLB loops wrap; steps
+ * of a DRAM loop see every GLB loop wrapped (a shift that does not depend on
+ * the GLB order). So the sum splits into a part per level. */
+void model_nest_array_part(const struct model_nest *nest, const struct mapping *m, int lv,
+			   uint64_t part[2 * TY_COUNT])
+{
+	struct outer_loop lp[DIM_COUNT];
+	int n = level_loops(nest, m, lv, lp);
+	int64_t dl0[DIM_COUNT] = {0};
+	uint64_t mult = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		if (lv == LV_DRAM)
+			dl0[d] = -(int64_t)((m->factor[LV_GLB][d] - 1) * nest->stride[LV_GLB][d]);
+		else
+			mult *= m->factor[LV_DRAM][d];
+	}
+	memset(part, 0, 2 * TY_COUNT * sizeof *part);
+	fetched_add(nest->nb, nest->ty, (const uint64_t(*)[DIM_COUNT])nest->ext, nest->size,
+		    nest->u, lp, n, dl0, mult, part);
+}
+
+void model_nest_array_finish(const struct model_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
+			     const uint64_t glb_part[2 * TY_COUNT], uint64_t f_p[TY_COUNT],
+			     uint64_t f_s[TY_COUNT])
+{
+	memcpy(f_p, nest->f_p, sizeof nest->f_p);
+	memcpy(f_s, nest->f_s, sizeof nest->f_s);
+	for (int k = 0; k < nest->nb; k += 2) {
+		f_p[nest->ty[k]] = nest->size[k] + dram_part[k] + glb_part[k];
+		f_s[nest->ty[k]] =
+			nest->pes * (nest->size[k + 1] + dram_part[k + 1] + glb_part[k + 1]);
+	}
+}
+
+void model_nest_count_array(const struct model_nest *nest, const struct mapping *m,
+			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
+{
+	uint64_t dram_part[2 * TY_COUNT], glb_part[2 * TY_COUNT];
+	model_nest_array_part(nest, m, LV_DRAM, dram_part);
+	model_nest_array_part(nest, m, LV_GLB, glb_part);
+	model_nest_array_finish(nest, dram_part, glb_part, f_p, f_s);
+}
+
+void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
+			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
+			struct model_counts *out)
+{
+	uint64_t macs = nest->macs;
 	out->macs = macs;
 	for (int ti = 0; ti < TY_COUNT; ti++) {
-		bool kept = map_dataflow_keeps(df, (enum map_type)ti);
+		bool kept = map_dataflow_keeps(nest->df, (enum map_type)ti);
 		uint64_t *acc = out->acc[ti];
 		if (ti == TY_PSUM) {
-			uint64_t outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] *
-					   l->size[DIM_E] * l->size[DIM_F];
-			acc[EN_DRAM] = 2 * f_d[ti] - outputs;
+			acc[EN_DRAM] = 2 * f_d[ti] - nest->outputs;
 			acc[EN_GLB] = 2 * (f_p[ti] - f_d[ti]);
 			acc[EN_ARRAY] = f_s[ti] - f_p[ti];
 			acc[EN_RF] = kept ? 2 * (macs - f_s[ti]) : 0;
@@ -266,10 +312,12 @@ void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
 void model_layer_count(const struct mapping *m, const struct map_layer *l,
 		       struct model_counts *out)
 {
+	struct model_nest nest;
 	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
-	model_count_glb(m, l, f_d);
-	model_count_array(m, l, f_p, f_s);
-	model_counts_combine(m->dataflow, l, f_d, f_p, f_s, out);
+	model_nest_init(&nest, m, l);
+	model_nest_count_glb(&nest, m, f_d);
+	model_nest_count_array(&nest, m, f_p, f_s);
+	model_nest_combine(&nest, f_d, f_p, f_s, out);
 }
 
 static int rf_words_of(const struct arch *a, enum map_type t)
@@ -283,6 +331,17 @@ static uint32_t bits_of(const struct model_bits *b, enum map_type t)
 	return t == TY_IFMAP ? b->ifmap : t == TY_WEIGHT ? b->weight : b->psum;
 }
 
+/* Formats a reason unless the caller passed no buffer (the mapper's inner loop). */
+__attribute__((format(printf, 3, 4))) static void reason(char *why, size_t n, const char *fmt, ...)
+{
+	if (!why)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, n, fmt, ap);
+	va_end(ap);
+}
+
 bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 			const struct mapping *m, const struct map_layer *l, char *why, size_t n)
 {
@@ -292,7 +351,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 		cols *= m->factor[LV_COL][d];
 	}
 	if (rows > a->pe_rows || cols > a->pe_cols) {
-		snprintf(why, n, "needs a %llux%llu PE array, arch has %ux%u",
+		reason(why, n, "needs a %llux%llu PE array, arch has %ux%u",
 			 (unsigned long long)rows, (unsigned long long)cols, a->pe_rows, a->pe_cols);
 		return false;
 	}
@@ -305,7 +364,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 		tile[t] = footprint((enum map_type)t, ext, l->U);
 		uint64_t b = tile[t] * bits_of(bits, (enum map_type)t);
 		if (a->rf_split && b > (uint64_t)rf_words_of(a, (enum map_type)t) * a->word_bits) {
-			snprintf(why, n, "RF %s tile of %llu values exceeds the %d-word scratchpad",
+			reason(why, n, "RF %s tile of %llu values exceeds the %d-word scratchpad",
 				 map_type_names[t], (unsigned long long)tile[t],
 				 rf_words_of(a, (enum map_type)t));
 			return false;
@@ -313,7 +372,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 		rf_bits += b;
 	}
 	if (!a->rf_split && rf_bits > (uint64_t)a->rf_bytes * 8) {
-		snprintf(why, n, "RF tiles need %llu bytes, RF has %u",
+		reason(why, n, "RF tiles need %llu bytes, RF has %u",
 			 (unsigned long long)(rf_bits + 7) / 8, a->rf_bytes);
 		return false;
 	}
@@ -326,7 +385,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 	uint64_t cap = a->glb_bytes * 8;
 	if (a->glb_weight_bytes > 0) {
 		if (glb_bits[TY_WEIGHT] > a->glb_weight_bytes * 8) {
-			snprintf(why, n, "GLB weight tile needs %llu bytes, partition has %llu",
+			reason(why, n, "GLB weight tile needs %llu bytes, partition has %llu",
 				 (unsigned long long)(glb_bits[TY_WEIGHT] + 7) / 8,
 				 (unsigned long long)a->glb_weight_bytes);
 			return false;
@@ -336,7 +395,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 		shared += glb_bits[TY_WEIGHT];
 	}
 	if (shared > cap) {
-		snprintf(why, n, "GLB tiles need %llu bytes, GLB has %llu",
+		reason(why, n, "GLB tiles need %llu bytes, GLB has %llu",
 			 (unsigned long long)(shared + 7) / 8, (unsigned long long)cap / 8);
 		return false;
 	}
@@ -400,8 +459,10 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 	c->energy_mac = (double)c->macs * mac_share * energy_mac(t, bits->weight, bits->ifmap);
 	for (int ty = 0; ty < TY_COUNT; ty++) {
 		c->bits[ty] = bits_of(bits, (enum map_type)ty);
-		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
+		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
 			c->per_access[ty][lv] = energy_access(t, (enum energy_level)lv, c->bits[ty]);
+			c->per_count[ty][lv] = c->scale[ty][lv] * c->per_access[ty][lv];
+		}
 	}
 	c->groups = in->groups;
 	c->pe_count = (double)a->pe_rows * a->pe_cols;
@@ -411,18 +472,18 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
 		       double *energy, double *cycles)
 {
-	double e = c->energy_mac, dram_bits = 0;
-	for (int ty = 0; ty < TY_COUNT; ty++) {
+	double e = c->energy_mac + c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
+	for (int ty = 0; ty < TY_COUNT; ty++)
 		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
-			e += (double)n->acc[ty][lv] * c->scale[ty][lv] * c->per_access[ty][lv];
-		dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
-	}
-	e += c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
-	dram_bits += c->psum_dram_extra * c->bits[TY_PSUM];
+			e += (double)n->acc[ty][lv] * c->per_count[ty][lv];
 	*energy = e;
 	*cycles = (double)(n->macs / pes) * c->groups * c->cycle_share;
-	if (c->dram_bytes_per_cycle > 0)
+	if (c->dram_bytes_per_cycle > 0) {
+		double dram_bits = c->psum_dram_extra * c->bits[TY_PSUM];
+		for (int ty = 0; ty < TY_COUNT; ty++)
+			dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
 		*cycles = fmax(*cycles, dram_bits / 8.0 / c->dram_bytes_per_cycle);
+	}
 }
 
 void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,

@@ -40,7 +40,7 @@ void model_layer_count(const struct mapping *m, const struct map_layer *l,
 		       struct model_counts *out);
 
 /* True when m's tiles fit the arch's RF, GLB and PE array at these bitwidths;
- * otherwise writes the reason into why. */
+ * otherwise writes the reason into why (unless why is NULL). */
 bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 			const struct mapping *m, const struct map_layer *l, char *why, size_t n);
 
@@ -72,16 +72,40 @@ void model_layer_eval(const struct arch *a, const struct energy_table *t,
 		      const struct model_bits *bits, const struct model_layer_in *in,
 		      const struct mapping *m, struct model_layer_result *r);
 
-/* The parts of the count, for callers that vary one loop order at a time:
- * F_D (words entering the GLB), F_P (entering the array) and F_S (entering
- * PEs) per type, and their combination into Eq. 3/4 counts. */
-void model_count_glb(const struct mapping *m, const struct map_layer *l,
-		     uint64_t f_d[TY_COUNT]);
-void model_count_array(const struct mapping *m, const struct map_layer *l,
-		       uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
-void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
-			  const uint64_t f_d[TY_COUNT], const uint64_t f_p[TY_COUNT],
-			  const uint64_t f_s[TY_COUNT], struct model_counts *out);
+/* The parts of a count that depend on a mapping's factors but not on its
+ * loop orders, so that a caller (the mapper) can vary the orders cheaply:
+ * model_nest_count_glb gives F_D (words entering the GLB) per type, which
+ * depends on the DRAM order only; model_nest_count_array gives F_P (words
+ * entering the array) and F_S (entering PEs); model_nest_combine turns them
+ * into Eq. 3/4 counts. */
+struct model_nest {
+	enum arch_dataflow df;
+	uint32_t u;
+	uint64_t macs, pes, outputs;
+	uint64_t stride[2][DIM_COUNT];            /* of each dim's DRAM and GLB loop */
+	enum map_type glb_ty[TY_COUNT];
+	uint64_t glb_ext[TY_COUNT][DIM_COUNT], glb_size[TY_COUNT];
+	int nb;                                   /* array/PE buffers of kept types */
+	enum map_type ty[2 * TY_COUNT];
+	uint64_t ext[2 * TY_COUNT][DIM_COUNT], size[2 * TY_COUNT];
+	uint64_t f_p[TY_COUNT], f_s[TY_COUNT];    /* types the RF does not keep */
+};
+void model_nest_init(struct model_nest *nest, const struct mapping *m, const struct map_layer *l);
+void model_nest_count_glb(const struct model_nest *nest, const struct mapping *m,
+			  uint64_t f_d[TY_COUNT]);
+void model_nest_count_array(const struct model_nest *nest, const struct mapping *m,
+			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
+/* The two halves of model_nest_count_array: the words the steps of level lv's
+ * loops (LV_DRAM or LV_GLB) bring into the array and the PEs, which depend on
+ * that level's order only, and their sum. */
+void model_nest_array_part(const struct model_nest *nest, const struct mapping *m, int lv,
+			   uint64_t part[2 * TY_COUNT]);
+void model_nest_array_finish(const struct model_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
+			     const uint64_t glb_part[2 * TY_COUNT], uint64_t f_p[TY_COUNT],
+			     uint64_t f_s[TY_COUNT]);
+void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
+			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
+			struct model_counts *out);
 
 /* Everything about a layer's energy that does not depend on the mapping:
  * per-access energies, the factors sparsity, coding and groups apply to the
@@ -89,6 +113,7 @@ void model_counts_combine(enum arch_dataflow df, const struct map_layer *l,
 struct model_costs {
 	double scale[TY_COUNT][EN_LEVEL_COUNT];      /* dense count (one group) -> accesses */
 	double per_access[TY_COUNT][EN_LEVEL_COUNT]; /* energy per access */
+	double per_count[TY_COUNT][EN_LEVEL_COUNT];  /* scale x per_access */
 	double psum_dram_extra;                      /* RLC of the final ofmap writes */
 	double energy_mac, macs_effective, cycle_share, groups, pe_count;
 	double dram_bytes_per_cycle;

@@ -85,6 +85,7 @@ void report_energy_table(FILE *out, const struct energy_run_info *info, const st
 		"layer", "MACs", "weights", "acc.DRAM", "acc.GLB", "acc.arr", "acc.RF", "E.DRAM",
 		"E.GLB", "E.array", "E.RF", "E.MAC", "E.total", "share", "cycles", "util");
 	struct row tot = total_row(r);
+	double pct = tot.energy_total > 0 ? 100.0 / tot.energy_total : 0.0;
 	for (int i = 0; i < r->n; i++) {
 		const struct net_layer_result *lr = &r->layers[i];
 		const char *name = info->net->layers[lr->layer].name;
@@ -101,7 +102,7 @@ void report_energy_table(FILE *out, const struct energy_run_info *info, const st
 			w.acc[EN_ARRAY] / 1e6, w.acc[EN_RF] / 1e6, w.energy[EN_DRAM] / 1e9,
 			w.energy[EN_GLB] / 1e9, w.energy[EN_ARRAY] / 1e9, w.energy[EN_RF] / 1e9,
 			w.energy_mac / 1e9, w.energy_total / 1e9,
-			tot.energy_total > 0 ? 100.0 * w.energy_total / tot.energy_total : 0.0,
+			pct * w.energy_total,
 			w.cycles, w.utilization);
 	}
 	fprintf(out,
@@ -115,10 +116,8 @@ void report_energy_table(FILE *out, const struct energy_run_info *info, const st
 	fprintf(out, "per image: %.2f M MACs, %.3f M nonzero weights, %.4g %s; by data type: "
 		     "ifmap %.1f%%, weight %.1f%%, psum %.1f%%, MAC %.1f%%\n",
 		tot.macs / 1e6 / r->batch, tot.weights / 1e6, tot.energy_total / r->batch,
-		info->table->unit, 100 * tot.energy_type[TY_IFMAP] / tot.energy_total,
-		100 * tot.energy_type[TY_WEIGHT] / tot.energy_total,
-		100 * tot.energy_type[TY_PSUM] / tot.energy_total,
-		100 * tot.energy_mac / tot.energy_total);
+		info->table->unit, pct * tot.energy_type[TY_IFMAP], pct * tot.energy_type[TY_WEIGHT],
+		pct * tot.energy_type[TY_PSUM], pct * tot.energy_mac);
 	if (!r->ok)
 		fprintf(out, "some layers have no feasible mapping; totals leave them out\n");
 	fprintf(out, "mappings (%llu evaluated):\n", (unsigned long long)r->stats.evaluated);
@@ -143,11 +142,11 @@ static void csv_row(FILE *out, const char *name, const struct row *w, bool ok, c
 	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
 		fprintf(out, ",%.0f", w->acc[lv]);
 	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
-		fprintf(out, ",%.6g", w->energy[lv]);
-	fprintf(out, ",%.6g", w->energy_mac);
+		fprintf(out, ",%.9g", w->energy[lv]);
+	fprintf(out, ",%.9g", w->energy_mac);
 	for (int t = 0; t < TY_COUNT; t++)
-		fprintf(out, ",%.6g", w->energy_type[t]);
-	fprintf(out, ",%.6g,%.0f,%.4f,1,\"%s\"\n", w->energy_total, w->cycles, w->utilization, map);
+		fprintf(out, ",%.9g", w->energy_type[t]);
+	fprintf(out, ",%.9g,%.0f,%.4f,1,\"%s\"\n", w->energy_total, w->cycles, w->utilization, map);
 }
 
 void report_energy_csv(FILE *out, const struct energy_run_info *info, const struct net_result *r)

@@ -11,6 +11,8 @@
 #include "mapper/mapper.h"
 #include "mapper/mapping_file.h"
 #include "mapper/network_eval.h"
+#include "core/mem.h"
+#include "model/walker.h"
 #include "test.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
@@ -291,8 +293,34 @@ static void test_sparsity_effects(void)
 	double entries = 0.25 / (1 - pow(0.75, 16));
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
 			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
-	/* 8-bit weights halve the weight access energy at every level */
 	a.weight_format = ARCH_WFMT_DENSE;
+	/* run-length coded feature maps: ifmap reads and the final ofmap writes */
+	a.fmap_format = ARCH_FFMT_RLC;
+	a.rlc_run_bits = 5;
+	a.rlc_value_bits = 16;
+	a.rlc_word_bits = 64;
+	struct model_layer_in act = in;
+	act.ifmap_density = 0.4;
+	act.ofmap_density = 0.5;
+	model_layer_eval(&a, &t, &bits, &act, m, &x);
+	double outputs = 2.0 * 8 * 4 * 4;
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_DRAM],
+			       dense.acc[TY_IFMAP][EN_DRAM] * model_rlc_bits_per_value(&a, 0.4) / 16,
+			       1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_DRAM],
+			       dense.acc[TY_PSUM][EN_DRAM] - outputs +
+				       outputs * model_rlc_bits_per_value(&a, 0.5) / 16, 1e-6);
+	a.fmap_format = ARCH_FFMT_DENSE;
+	/* a slow DRAM makes the layer bandwidth-bound: cycles = bytes / (bytes/cycle) */
+	a.dram_bytes_per_cycle = 0.001;
+	model_layer_eval(&a, &t, &bits, &in, m, &x);
+	double bytes = 0;
+	for (int ty = 0; ty < TY_COUNT; ty++)
+		bytes += dense.acc[ty][EN_DRAM] * 2;
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, bytes / 0.001, 1e-6 * x.cycles);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_total, dense.energy_total, 1e-9 * dense.energy_total);
+	a.dram_bytes_per_cycle = 0;
+	/* 8-bit weights halve the weight access energy at every level */
 	struct model_bits b8 = bits;
 	b8.weight = 8;
 	model_layer_eval(&a, &t, &b8, &in, m, &x);
@@ -301,11 +329,63 @@ static void test_sparsity_effects(void)
 				       1e-9 * (1 + dense.energy[TY_WEIGHT][lv]));
 }
 
+/* Every allocation in the walker, the mapping-file loader and the network
+ * evaluation can fail: each failure is SIM_ERR_NOMEM, never a crash or a leak
+ * (the suite runs under ASan in make check). */
+static void test_allocation_failures(void)
+{
+	struct wl_network net;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, "configs/networks/lenet-300-100.yaml", &err), 0);
+	struct arch a;
+	struct energy_table t = eyeriss_table();
+	CU_ASSERT_EQUAL_FATAL(arch_load(&a, "configs/arch/eyeriss-chip.yaml", &err), 0);
+	const char *text = "dataflow: rs\nlayers:\n  - layer: ip1\n    factors: {rf: {C: 4}}\n";
+	struct map_layer l = {.size = {2, 2, 2, 2, 2, 2, 2}, .U = 1};
+	struct mapping m;
+	mapping_init(&m, ARCH_DF_RS);
+	m.factor[LV_DRAM][DIM_N] = m.factor[LV_GLB][DIM_M] = m.factor[LV_ROW][DIM_C] = 2;
+	m.factor[LV_COL][DIM_E] = m.factor[LV_GLB][DIM_F] = m.factor[LV_ROW][DIM_R] = 2;
+	m.factor[LV_RF][DIM_S] = 2;
+	int done = 0;
+	for (long n = 0; n < 64 && done < 3; n++) {
+		done = 0;
+		struct mapper_fixed f;
+		struct net_result r;
+		struct model_counts c;
+		struct net_eval_opts o = {OBJ_ENERGY, 1, NULL};
+		sim_mem_fail_after(n);
+		int rc = mapper_fixed_load_string(&f, "m.yaml", text, &net, 1, ARCH_DF_RS, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		if (rc == 0) {
+			mapper_fixed_deinit(&f);
+			done++;
+		}
+		sim_mem_fail_after(n);
+		rc = mapper_network_eval(&a, &t, &net, NULL, NULL, 1, &o, &r, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		if (rc == 0) {
+			net_result_deinit(&r);
+			done++;
+		}
+		sim_mem_fail_after(n);
+		rc = model_walk(&m, &l, &c, &err);
+		sim_mem_fail_after(-1);
+		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
+		done += rc == 0;
+	}
+	CU_ASSERT_EQUAL(done, 3);
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
 	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
 	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
 	{"Eyeriss m n e p q r t become factors", test_rs_parameters},
 	{"AlexNet totals, replay of saved mappings, Han 2015 weights", test_network_replay_and_totals},
-	{"gating, skipping, relative index, bitwidth", test_sparsity_effects},
+	{"allocation failures give SIM_ERR_NOMEM", test_allocation_failures},
+	{"gating, skipping, relative index, RLC, DRAM bandwidth, bitwidth", test_sparsity_effects},
 };
 TEST_SUITE(mapper_search, cases);

@@ -34,11 +34,7 @@ static struct map_layer random_layer(gsl_rng *r)
 static struct mapping random_mapping(gsl_rng *r, const struct map_layer *l, enum arch_dataflow df)
 {
 	struct mapping m;
-	memset(&m, 0, sizeof m);
-	m.dataflow = df;
-	for (int lv = 0; lv < LV_COUNT; lv++)
-		for (int d = 0; d < DIM_COUNT; d++)
-			m.factor[lv][d] = 1;
+	mapping_init(&m, df);
 	for (int d = 0; d < DIM_COUNT; d++) {
 		uint32_t allowed = map_dataflow_levels(df, (enum map_dim)d);
 		if (df == ARCH_DF_RS && d == DIM_S)
@@ -136,14 +132,7 @@ static void test_walker_nlr(void) { check_dataflow(ARCH_DF_NLR, 14); }
 static struct mapping unit_mapping(enum arch_dataflow df)
 {
 	struct mapping m;
-	memset(&m, 0, sizeof m);
-	m.dataflow = df;
-	for (int lv = 0; lv < LV_COUNT; lv++)
-		for (int d = 0; d < DIM_COUNT; d++)
-			m.factor[lv][d] = 1;
-	for (int k = 0; k < 2; k++)
-		for (int i = 0; i < DIM_COUNT; i++)
-			m.order[k][i] = (uint8_t)i;
+	mapping_init(&m, df);
 	return m;
 }
 
