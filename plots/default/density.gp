@@ -8,9 +8,9 @@ set ylabel 'Top-1 test accuracy (%)'
 set title 'Accuracy vs weight density, per granularity'
 plot \
   'density.dat' using 1:($4 == 0 ? $2 : 1/0) with points pt 6 lc 1 notitle, \
-  'density-best.dat' using 1:($4 == 0 ? $2 : 1/0) with linespoints pt 7 lw 2 lc 1 title 'best accuracy, 1d', \
+  'density-best.dat' using 1:($4 == 0 ? $2 : 1/0) with linespoints pt 7 lw 2 lc 1 title 'best accuracy, 0d', \
   'density.dat' using 1:($4 == 1 ? $2 : 1/0) with points pt 6 lc 2 notitle, \
-  'density-best.dat' using 1:($4 == 1 ? $2 : 1/0) with linespoints pt 7 lw 2 lc 2 title 'best accuracy, 0d', \
+  'density-best.dat' using 1:($4 == 1 ? $2 : 1/0) with linespoints pt 7 lw 2 lc 2 title 'best accuracy, 1d', \
   'density.dat' using 1:($4 == 2 ? $2 : 1/0) with points pt 6 lc 3 notitle, \
   'density-best.dat' using 1:($4 == 2 ? $2 : 1/0) with linespoints pt 7 lw 2 lc 3 title 'best accuracy, 2d', \
   'density.dat' using 1:($4 == 3 ? $2 : 1/0) with points pt 6 lc 4 notitle, \

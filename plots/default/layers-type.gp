@@ -11,10 +11,10 @@ set key autotitle columnheader
 set xtics rotate by -30
 set ylabel 'Energy per batch (MAC16)'
 set yrange [0:1.14394e+08]
-set multiplot layout 1,2 title 'Per-layer energy by data type: before and after pruning (point 07b319f22f1f69b1)'
+set multiplot layout 1,2 title 'Per-layer energy by data type: before and after pruning'
 set title 'before (baseline)'
 plot for [i=6:9] 'layers-before.dat' using i:xtic(1)
-set title 'after'
+set title 'after (wbits 8, method energy-aware, granularity 0d)'
 plot for [i=6:9] 'layers-after.dat' using i:xtic(1)
 unset multiplot
 set terminal svg size 1200,550 enhanced font 'Sans,11' background rgb 'white'
@@ -22,6 +22,6 @@ set output 'layers-type.svg'
 set multiplot layout 1,2 title 'Per-layer energy by data type'
 set title 'before (baseline)'
 plot for [i=6:9] 'layers-before.dat' using i:xtic(1)
-set title 'after'
+set title 'after (wbits 8, method energy-aware, granularity 0d)'
 plot for [i=6:9] 'layers-after.dat' using i:xtic(1)
 unset multiplot

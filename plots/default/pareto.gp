@@ -5,21 +5,23 @@ set grid lc rgb '#dddddd'
 set key outside right top
 set logscale x
 set xlabel 'Energy per batch (MAC16, log scale)'
+set autoscale xfix
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set ylabel 'Top-1 test accuracy (%)'
 set title 'Accuracy vs energy: every point, Pareto front as a line'
-shape(s) = word('7 5 9 11 13 15 4 6 8 10 12 14', int(s) + 1)
 plot \
-  'pareto.dat' using 1:2:(real(shape($4))):($3 + 1) with points pt variable ps 1.4 lc variable notitle, \
-  NaN with points pt 7 ps 1.4 lc 1 title 'granularity baseline (unpruned)', \
-  NaN with points pt 7 ps 1.4 lc 2 title 'granularity 1d', \
-  NaN with points pt 7 ps 1.4 lc 3 title 'granularity 0d', \
-  NaN with points pt 7 ps 1.4 lc 4 title 'granularity 2d', \
-  NaN with points pt 7 ps 1.4 lc 5 title 'granularity 3d', \
-  NaN with points pt 7 ps 1.4 lc rgb 'black' title 'wbits baseline (unpruned)', \
-  NaN with points pt 5 ps 1.4 lc rgb 'black' title 'wbits 16', \
-  NaN with points pt 9 ps 1.4 lc rgb 'black' title 'wbits 8', \
-  NaN with points pt 11 ps 1.4 lc rgb 'black' title 'wbits 4', \
-  '< awk "!/^#/ && \$5 == 1" pareto.dat | sort -g -k1' using 1:2 with lines lw 2 lc rgb 'black' title 'Pareto front (7 points)'
+  'pareto.dat' using 1:2:4:($3 + 1) with points pt variable ps 1.5 lw 1.5 lc variable notitle, \
+  NaN with points pt 7 ps 1.5 lc 1 title 'granularity baseline (unpruned)', \
+  NaN with points pt 7 ps 1.5 lc 2 title 'granularity 0d', \
+  NaN with points pt 7 ps 1.5 lc 3 title 'granularity 1d', \
+  NaN with points pt 7 ps 1.5 lc 4 title 'granularity 2d', \
+  NaN with points pt 7 ps 1.5 lc 5 title 'granularity 3d', \
+  NaN with points pt 5 ps 1.5 lc rgb 'black' title 'wbits 4', \
+  NaN with points pt 9 ps 1.5 lc rgb 'black' title 'wbits 8', \
+  NaN with points pt 11 ps 1.5 lc rgb 'black' title 'wbits 16', \
+  NaN with points pt 7 ps 1.5 lw 1.5 lc rgb 'black' title 'method energy-aware (filled)', \
+  NaN with points pt 6 ps 1.5 lw 1.5 lc rgb 'black' title 'method magnitude (open)', \
+  '< awk "!/^#/ && \$5 == 1" pareto.dat | sort -g -k1' using 1:2 with lines lw 2 lc rgb 'black' title 'Pareto front (8 points)'
 set terminal svg size 1000,650 enhanced font 'Sans,11' background rgb 'white'
 set output 'pareto.svg'
 replot

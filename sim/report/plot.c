@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@
 struct plot_data {
 	const struct sweep_results *r;
 	long c_acc, c_energy, c_pareto, c_cycles, c_density, c_layers, c_floor, c_unit;
-	long c_colour, c_shape, c_gran, c_wbits; /* axis columns, or -1 */
+	long c_colour, c_shape, c_fill, c_gran, c_wbits; /* axis columns, or -1 */
 	size_t first_metric;                     /* index of `accuracy` */
 	long baseline;                           /* row index of the baseline, or -1 */
 	int energy_only;
@@ -44,19 +45,47 @@ static const char *cell(const struct plot_data *d, size_t row, long col)
 	return col < 0 ? "" : d->r->rows[row].cells[col];
 }
 
-/* Index of value among the distinct values of column col (in first-seen
- * order), so categories get stable colours and shapes. */
-static int category(long col, const char *value, int *n_seen, const char **seen)
+/* Order of categories: the baseline's "-" first, numbers by value, names
+ * alphabetically, so legends read 0d 1d 2d 3d and 4 8 16. */
+static int cmp_category(const void *pa, const void *pb)
 {
-	if (col < 0)
-		return 0;
-	for (int i = 0; i < *n_seen; i++)
-		if (strcmp(seen[i], value) == 0)
+	const char *a = *(const char *const *)pa, *b = *(const char *const *)pb;
+	int da = strcmp(a, "-") == 0, db = strcmp(b, "-") == 0;
+	if (da || db)
+		return db - da;
+	char *ea, *eb;
+	double va = strtod(a, &ea), vb = strtod(b, &eb);
+	if (*a && *b && !*ea && !*eb && va != vb)
+		return va < vb ? -1 : 1;
+	return strcmp(a, b);
+}
+
+/* The distinct values of column col (at most MAX_CATS) over every row but
+ * row skip (-1: none), sorted. */
+static int collect_categories(const struct plot_data *d, long col, long skip, const char **cats)
+{
+	int n = 0;
+	for (size_t i = 0; col >= 0 && i < d->r->n_rows; i++) {
+		if ((long)i == skip)
+			continue;
+		const char *v = d->r->rows[i].cells[col];
+		int k = 0;
+		while (k < n && strcmp(cats[k], v) != 0)
+			k++;
+		if (k == n && n < MAX_CATS)
+			cats[n++] = v;
+	}
+	qsort(cats, (size_t)n, sizeof *cats, cmp_category);
+	return n;
+}
+
+/* Index of value among cats[0..n) (0 when col is absent or the value is not there). */
+static int category_of(const char **cats, int n, const char *value)
+{
+	for (int i = 0; i < n; i++)
+		if (strcmp(cats[i], value) == 0)
 			return i;
-	if (*n_seen == MAX_CATS)
-		return MAX_CATS - 1;
-	seen[*n_seen] = value;
-	return (*n_seen)++;
+	return 0;
 }
 
 static FILE *open_out(const char *dir, const char *name, struct sim_err *err)
@@ -126,14 +155,24 @@ static void append_made(char *made, size_t size, const char *name)
 	snprintf(made + used, size - used, "%s%s.png %s.svg", used ? " " : "", name, name);
 }
 
-/* gnuplot point types that stay distinct in PNG and SVG, one per category. */
-static const char *const shape_codes[MAX_CATS] = {"7", "5", "9", "11", "13", "15",
-						  "4", "6", "8", "10", "12", "14"};
+/* gnuplot point types that stay distinct in PNG and SVG: circle, square,
+ * triangle, inverted triangle, diamond, pentagon, filled and open. */
+#define N_SHAPES 6
+static const int filled_pt[N_SHAPES] = {7, 5, 9, 11, 13, 15};
+static const int open_pt[N_SHAPES] = {6, 4, 8, 10, 12, 14};
 
 /* The baseline row has "-" on every axis; the legend calls it what it is. */
 static const char *legend_label(const char *value)
 {
 	return strcmp(value, "-") == 0 ? "baseline (unpruned)" : value;
+}
+
+/* Fill styles alternate over the fill axis's categories (the baseline's "-",
+ * sorted first, stays filled): the first real category filled, the next open. */
+static bool is_open(const char **fills, int n, int fl)
+{
+	int first = n > 0 && strcmp(fills[0], "-") == 0 ? 1 : 0;
+	return fl >= first && (fl - first) % 2 == 1;
 }
 
 static int plot_pareto(const struct plot_data *d, const char *dir, char *made, size_t made_size,
@@ -142,20 +181,25 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 	FILE *f = open_out(dir, "pareto.dat", err);
 	if (!f)
 		return SIM_ERR_IO;
-	const char *colours[MAX_CATS], *shapes[MAX_CATS];
-	int n_col = 0, n_shape = 0;
-	fprintf(f, "# x y colour shape pareto\n");
+	const char *colours[MAX_CATS], *shapes[MAX_CATS], *fills[MAX_CATS];
+	int n_col = collect_categories(d, d->c_colour, -1, colours);
+	int n_shape = collect_categories(d, d->c_shape, -1, shapes);
+	int n_fill = collect_categories(d, d->c_fill, -1, fills);
+	/* The baseline row shares no category: it is drawn filled with its own colour. */
+	fprintf(f, "# x y colour point_type pareto\n");
 	size_t n_front = 0;
 	for (size_t i = 0; i < d->r->n_rows; i++) {
 		double x = cell_num(d, i, d->c_energy);
 		double y = d->energy_only ? cell_num(d, i, d->c_cycles) : cell_num(d, i, d->c_acc);
 		if (isnan(x) || isnan(y))
 			continue;
-		int c = category(d->c_colour, cell(d, i, d->c_colour), &n_col, colours);
-		int s = category(d->c_shape, cell(d, i, d->c_shape), &n_shape, shapes);
+		int c = category_of(colours, n_col, cell(d, i, d->c_colour));
+		int sh = category_of(shapes, n_shape, cell(d, i, d->c_shape)) % N_SHAPES;
+		int fl = category_of(fills, n_fill, cell(d, i, d->c_fill));
+		bool open = d->c_fill >= 0 && is_open(fills, n_fill, fl);
 		int p = (int)cell_num(d, i, d->c_pareto) == 1;
 		n_front += p;
-		fprintf(f, "%.9g %.9g %d %d %d\n", x, y, c, s, p);
+		fprintf(f, "%.9g %.9g %d %d %d\n", x, y, c, open ? open_pt[sh] : filled_pt[sh], p);
 	}
 	if (close_out(f, dir, "pareto.dat", err))
 		return SIM_ERR_IO;
@@ -163,29 +207,33 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 	if (!g)
 		return SIM_ERR_IO;
 	script_head(g, "pareto", "1000,650");
-	fprintf(g, "set logscale x\nset xlabel 'Energy per batch (%s, log scale)'\n", d->unit);
+	fprintf(g, "set logscale x\nset xlabel 'Energy per batch (%s, log scale)'\n"
+		   "set autoscale xfix\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
+		d->unit);
 	if (d->energy_only)
 		fprintf(g, "set logscale y\nset ylabel 'Cycles (log scale)'\n"
 			   "set title 'Energy vs cycles: every point, Pareto front as a line'\n");
 	else
 		fprintf(g, "set ylabel 'Top-1 test accuracy (%%)'\n"
 			   "set title 'Accuracy vs energy: every point, Pareto front as a line'\n");
-	/* Shapes: gnuplot point types that stay distinct in PNG and SVG. */
-	fprintf(g, "shape(s) = word('");
-	for (int i = 0; i < MAX_CATS; i++)
-		fprintf(g, "%s%s", i ? " " : "", shape_codes[i]);
-	fprintf(g, "', int(s) + 1)\n");
 	fprintf(g, "plot \\\n");
-	/* Data without titles; the legend is drawn by NaN plots, one per colour
-	 * and one per shape, so each category shows its own symbol. */
-	fprintf(g, "  'pareto.dat' using 1:2:(real(shape($4))):($3 + 1) with points pt variable "
-		   "ps 1.4 lc variable notitle, \\\n");
+	/* Data without titles; the legend is drawn by NaN plots, one per colour,
+	 * shape and fill, so each category shows its own symbol. */
+	fprintf(g, "  'pareto.dat' using 1:2:4:($3 + 1) with points pt variable ps 1.5 lw 1.5 "
+		   "lc variable notitle, \\\n");
 	for (int c = 0; c < n_col && d->c_colour >= 0; c++)
-		fprintf(g, "  NaN with points pt 7 ps 1.4 lc %d title '%s %s', \\\n", c + 1,
+		fprintf(g, "  NaN with points pt 7 ps 1.5 lc %d title '%s %s', \\\n", c + 1,
 			d->r->cols[d->c_colour], legend_label(colours[c]));
-	for (int s = 0; s < n_shape && d->c_shape >= 0; s++)
-		fprintf(g, "  NaN with points pt %s ps 1.4 lc rgb 'black' title '%s %s', \\\n",
-			shape_codes[s], d->r->cols[d->c_shape], legend_label(shapes[s]));
+	for (int sh = 0; sh < n_shape && d->c_shape >= 0; sh++)
+		if (strcmp(shapes[sh], "-") != 0)
+			fprintf(g, "  NaN with points pt %d ps 1.5 lc rgb 'black' title '%s %s', \\\n",
+				filled_pt[sh % N_SHAPES], d->r->cols[d->c_shape], shapes[sh]);
+	for (int fl = 0; fl < n_fill && d->c_fill >= 0; fl++)
+		if (strcmp(fills[fl], "-") != 0)
+			fprintf(g, "  NaN with points pt %d ps 1.5 lw 1.5 lc rgb 'black' title '%s %s "
+				   "(%s)', \\\n",
+				is_open(fills, n_fill, fl) ? 6 : 7, d->r->cols[d->c_fill], fills[fl],
+				is_open(fills, n_fill, fl) ? "open" : "filled");
 	/* The front, sorted by energy, drawn through its points. */
 	fprintf(g, "  '< awk \"!/^#/ && \\$5 == 1\" pareto.dat | sort -g -k1' using 1:2 with lines "
 		   "lw 2 lc rgb 'black' title 'Pareto front (%zu points)'\n",
@@ -263,16 +311,26 @@ static int plot_layers(const struct plot_data *d, const char *dir, char *made, s
 		FILE *g = open_out(dir, gp, err);
 		if (!g)
 			return SIM_ERR_IO;
+		/* Name the "after" point by its axis values, e.g. "method energy-aware, ...". */
+		char after_name[256];
+		size_t used = 0;
+		after_name[0] = '\0';
+		for (size_t a = 1; a < d->first_metric && used < sizeof after_name; a++)
+			used += (size_t)snprintf(after_name + used, sizeof after_name - used, "%s%s %s",
+						 a > 1 ? ", " : "", d->r->cols[a],
+						 cell(d, (size_t)after, (long)a));
 		script_head(g, kinds[k].name, "1200,550");
 		fprintf(g, "set style data histograms\nset style histogram rowstacked\n"
 			   "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
 			   "set key autotitle columnheader\nset xtics rotate by -30\n"
 			   "set ylabel 'Energy per batch (%s)'\nset yrange [0:%g]\n"
 			   "set multiplot layout 1,2 title 'Per-layer energy by %s: before and after "
-			   "pruning (point %s)'\n",
-			d->unit, 1.08 * max_total, kinds[k].what, cell(d, (size_t)after, 0));
+			   "pruning'\n",
+			d->unit, 1.08 * max_total, kinds[k].what);
 		const char *files[2] = {"layers-before.dat", "layers-after.dat"};
-		const char *titles[2] = {"before (baseline)", "after"};
+		char after_title[300];
+		snprintf(after_title, sizeof after_title, "after (%s)", after_name);
+		const char *titles[2] = {"before (baseline)", after_title};
 		for (int s = 0; s < 2; s++) {
 			fprintf(g, "set title '%s'\nplot for [i=%d:%d] '%s' using i:xtic(1)\n",
 				titles[s], kinds[k].first_col, kinds[k].first_col + kinds[k].n_cols - 1,
@@ -324,14 +382,14 @@ static int plot_series(const struct plot_data *d, const char *dir, const char *n
 	if (!pts)
 		return SIM_ERR_NOMEM;
 	const char *cats[MAX_CATS];
-	int n_cat = 0;
+	int n_cat = collect_categories(d, by, d->baseline, cats);
 	size_t n = 0;
 	for (size_t i = 0; i < d->r->n_rows; i++) {
 		double x = cell_num(d, i, x_col), acc = cell_num(d, i, d->c_acc);
 		if (isnan(x) || isnan(acc) || (long)i == d->baseline)
 			continue;
 		pts[n++] = (struct series_point){x, acc, cell_num(d, i, d->c_energy),
-						 category(by, cell(d, i, by), &n_cat, cats)};
+						 category_of(cats, n_cat, cell(d, i, by))};
 	}
 	qsort(pts, n, sizeof *pts, cmp_series);
 	FILE *f = open_out(dir, dat, err);
@@ -463,6 +521,11 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 	static const char *const shape_pref[] = {"wbits", "pe_rows", "abits", "glb_bytes"};
 	d.c_colour = pick_axis(&d, colour_pref, 4, -1);
 	d.c_shape = pick_axis(&d, shape_pref, 4, d.c_colour);
+	/* Filled vs open symbols: the pruning method, when it is an axis of its own. */
+	d.c_fill = sweep_results_col(&r, "method");
+	if (d.c_fill < 1 || (size_t)d.c_fill >= d.first_metric || d.c_fill == d.c_colour ||
+	    d.c_fill == d.c_shape)
+		d.c_fill = -1;
 	if ((rc = make_dir(out_dir, err)))
 		goto done;
 	if ((rc = plot_pareto(&d, out_dir, made, made_size, err)))
