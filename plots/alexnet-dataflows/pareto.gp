@@ -5,18 +5,21 @@ set grid lc rgb '#dddddd'
 set key outside right top
 set logscale x
 set xlabel 'Energy per batch (MAC16, log scale)'
+set autoscale xfix
+set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05
 set logscale y
 set ylabel 'Cycles (log scale)'
 set title 'Energy vs cycles: every point, Pareto front as a line'
-shape(s) = word('7 5 9 11 13 15 4 6 8 10 12 14', int(s) + 1)
 plot \
-  'pareto.dat' using 1:2:(real(shape($4))):($3 + 1) with points pt variable ps 1.4 lc variable notitle, \
-  NaN with points pt 7 ps 1.4 lc 1 title 'dataflow rs', \
-  NaN with points pt 7 ps 1.4 lc 2 title 'dataflow ws', \
-  NaN with points pt 7 ps 1.4 lc 3 title 'dataflow os', \
-  NaN with points pt 7 ps 1.4 lc 4 title 'dataflow nlr', \
-  NaN with points pt 7 ps 1.4 lc rgb 'black' title 'wbits 16', \
-  NaN with points pt 5 ps 1.4 lc rgb 'black' title 'wbits 8', \
+  'pareto.dat' using 1:2:4:($3 + 1) with points pt variable ps 1.5 lw 1.5 lc variable notitle, \
+  NaN with points pt 7 ps 1.5 lc 1 title 'dataflow nlr', \
+  NaN with points pt 7 ps 1.5 lc 2 title 'dataflow os', \
+  NaN with points pt 7 ps 1.5 lc 3 title 'dataflow rs', \
+  NaN with points pt 7 ps 1.5 lc 4 title 'dataflow ws', \
+  NaN with points pt 7 ps 1.5 lc rgb 'black' title 'wbits 8', \
+  NaN with points pt 5 ps 1.5 lc rgb 'black' title 'wbits 16', \
+  NaN with points pt 7 ps 1.5 lw 1.5 lc rgb 'black' title 'arch eyeriss-isca16-1024.yaml (filled)', \
+  NaN with points pt 6 ps 1.5 lw 1.5 lc rgb 'black' title 'arch eyeriss-isca16-256.yaml (open)', \
   '< awk "!/^#/ && \$5 == 1" pareto.dat | sort -g -k1' using 1:2 with lines lw 2 lc rgb 'black' title 'Pareto front (2 points)'
 set terminal svg size 1000,650 enhanced font 'Sans,11' background rgb 'white'
 set output 'pareto.svg'

@@ -161,10 +161,14 @@ static void append_made(char *made, size_t size, const char *name)
 static const int filled_pt[N_SHAPES] = {7, 5, 9, 11, 13, 15};
 static const int open_pt[N_SHAPES] = {6, 4, 8, 10, 12, 14};
 
-/* The baseline row has "-" on every axis; the legend calls it what it is. */
+/* The baseline row has "-" on every axis; the legend calls it what it is.
+ * File paths are shown by their base name. */
 static const char *legend_label(const char *value)
 {
-	return strcmp(value, "-") == 0 ? "baseline (unpruned)" : value;
+	if (strcmp(value, "-") == 0)
+		return "baseline (unpruned)";
+	const char *slash = strrchr(value, '/');
+	return slash ? slash + 1 : value;
 }
 
 /* Fill styles alternate over the fill axis's categories (the baseline's "-",
@@ -227,12 +231,13 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 	for (int sh = 0; sh < n_shape && d->c_shape >= 0; sh++)
 		if (strcmp(shapes[sh], "-") != 0)
 			fprintf(g, "  NaN with points pt %d ps 1.5 lc rgb 'black' title '%s %s', \\\n",
-				filled_pt[sh % N_SHAPES], d->r->cols[d->c_shape], shapes[sh]);
+				filled_pt[sh % N_SHAPES], d->r->cols[d->c_shape], legend_label(shapes[sh]));
 	for (int fl = 0; fl < n_fill && d->c_fill >= 0; fl++)
 		if (strcmp(fills[fl], "-") != 0)
 			fprintf(g, "  NaN with points pt %d ps 1.5 lw 1.5 lc rgb 'black' title '%s %s "
 				   "(%s)', \\\n",
-				is_open(fills, n_fill, fl) ? 6 : 7, d->r->cols[d->c_fill], fills[fl],
+				is_open(fills, n_fill, fl) ? 6 : 7, d->r->cols[d->c_fill],
+				legend_label(fills[fl]),
 				is_open(fills, n_fill, fl) ? "open" : "filled");
 	/* The front, sorted by energy, drawn through its points. */
 	fprintf(g, "  '< awk \"!/^#/ && \\$5 == 1\" pareto.dat | sort -g -k1' using 1:2 with lines "
@@ -521,11 +526,19 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 	static const char *const shape_pref[] = {"wbits", "pe_rows", "abits", "glb_bytes"};
 	d.c_colour = pick_axis(&d, colour_pref, 4, -1);
 	d.c_shape = pick_axis(&d, shape_pref, 4, d.c_colour);
-	/* Filled vs open symbols: the pruning method, when it is an axis of its own. */
-	d.c_fill = sweep_results_col(&r, "method");
-	if (d.c_fill < 1 || (size_t)d.c_fill >= d.first_metric || d.c_fill == d.c_colour ||
-	    d.c_fill == d.c_shape)
-		d.c_fill = -1;
+	/* Filled vs open symbols: the pruning method if it is a free axis, else
+	 * the first other free axis; only an axis of two values can be told apart so. */
+	d.c_fill = -1;
+	long method = sweep_results_col(&r, "method");
+	for (long c = 0; c < (long)d.first_metric && d.c_fill < 0; c++) {
+		long cand = c == 0 ? method : c;
+		if (cand < 1 || (size_t)cand >= d.first_metric || cand == d.c_colour ||
+		    cand == d.c_shape)
+			continue;
+		const char *vals[MAX_CATS];
+		if (collect_categories(&d, cand, d.baseline, vals) <= 2)
+			d.c_fill = cand;
+	}
 	if ((rc = make_dir(out_dir, err)))
 		goto done;
 	if ((rc = plot_pareto(&d, out_dir, made, made_size, err)))
