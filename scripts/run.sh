@@ -22,4 +22,6 @@ echo "AlexNet on the Eyeriss chip: out/energy/alexnet-eyeriss-chip.txt (dense) a
 echo
 "$esim" sweep experiments/default.yaml
 echo
+sh scripts/compare-methods.sh experiments/default/results.csv 1
+echo
 echo "Read experiments/default/results.csv and the plots in plots/default/ (pareto.png first)."
