@@ -16,6 +16,7 @@ static const struct command commands[] = {
 	{"train", cmd_train, "train a network on an IDX data set and write a checkpoint"},
 	{"eval", cmd_eval, "test accuracy and loss of a checkpoint"},
 	{"storage", cmd_storage, "Deep Compression storage accounting (P+Q) for a sparsity profile"},
+	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
 };
 
 static void usage(FILE *out)

@@ -24,5 +24,6 @@ int cmd_net(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_storage(int argc, char **argv);
+int cmd_compress(int argc, char **argv);
 
 #endif
