@@ -13,13 +13,15 @@ static void usage(FILE *out)
 {
 	fprintf(out, "usage: esim compress --model M.ckpt --recipe R.yaml --out M.esz\n"
 		     "                     [--data DIR] [--threads T] [--csv FILE] [--limit N]\n"
-		     "  Prune, quantise and Huffman-code a trained model. --limit retrains on the\n"
+		     "                     [--summary FILE]\n"
+		     "  Prune, quantise and Huffman-code a trained model. --csv writes the storage\n"
+		     "  table, --summary appends one row of results, --limit retrains on the\n"
 		     "  first N training images only (quick runs).\n");
 }
 
 int cmd_compress(int argc, char **argv)
 {
-	enum { O_MODEL = 1, O_RECIPE, O_OUT, O_DATA, O_THREADS, O_CSV, O_LIMIT, O_HELP };
+	enum { O_MODEL = 1, O_RECIPE, O_OUT, O_DATA, O_THREADS, O_CSV, O_LIMIT, O_SUMMARY, O_HELP };
 	static const struct option opts[] = {
 		{"model", required_argument, NULL, O_MODEL},
 		{"recipe", required_argument, NULL, O_RECIPE},
@@ -28,10 +30,12 @@ int cmd_compress(int argc, char **argv)
 		{"threads", required_argument, NULL, O_THREADS},
 		{"csv", required_argument, NULL, O_CSV},
 		{"limit", required_argument, NULL, O_LIMIT},
+		{"summary", required_argument, NULL, O_SUMMARY},
 		{"help", no_argument, NULL, O_HELP},
 		{NULL, 0, NULL, 0},
 	};
 	const char *model = NULL, *recipe = NULL, *out = NULL, *data = NN_DEFAULT_DATA_DIR;
+	const char *summary = NULL;
 	struct cmp_io io = {.threads = 2, .log = stdout};
 	uint64_t threads = 2, limit = 0;
 	struct sim_err err;
@@ -46,6 +50,7 @@ int cmd_compress(int argc, char **argv)
 		case O_OUT: out = optarg; break;
 		case O_DATA: data = optarg; break;
 		case O_CSV: io.csv = optarg; break;
+		case O_SUMMARY: summary = optarg; break;
 		case O_THREADS: rc = cli_parse_u64("--threads", optarg, 1, 64, &threads, &err); break;
 		case O_LIMIT: rc = cli_parse_u64("--limit", optarg, 1, UINT32_MAX, &limit, &err); break;
 		case O_HELP: usage(stdout); return 0;
@@ -85,7 +90,8 @@ int cmd_compress(int argc, char **argv)
 	io.data_std = meta.data_std;
 	io.threads = (uint32_t)threads;
 	printf("compressing %s (%s) with recipe %s\n", model, m.net.name, r.name);
-	if (cmp_pipeline_run(&m, &r, &io, out, &res, &err))
+	if (cmp_pipeline_run(&m, &r, &io, out, &res, &err) ||
+	    (summary && cmp_result_append_csv(&res, &r, model, summary, &err)))
 		goto fail;
 	goto done;
 fail:

@@ -505,6 +505,20 @@ int cmp_pipeline_run(struct nn_model *m, const struct cmp_recipe *r, const struc
 	if ((rc = run_quant(m, &c, spec, err)) || (rc = evaluate(m, io, &res->acc_quant, err)))
 		goto fail;
 	logf_(io, "after quantisation: test %.2f%%\n", 100 * res->acc_quant);
+	for (int i = 0; i < n; i++) {
+		if (!t[i].has_weights)
+			continue;
+		unsigned bits = m->net.layers[i].type == WL_CONV ? r->quant.bits_conv : r->quant.bits_fc;
+		struct storage_layer gl;
+		if ((rc = storage_layer_from_mask(&m->net.layers[i], &t[i].groups,
+						  m->layers[i].weight.mask, bits, r->index_bits, &gl,
+						  err)))
+			goto fail;
+		struct storage_row row;
+		storage_row_of_layer(&gl, &row);
+		res->bits_pq_grouped += row.bits_pq;
+		res->index_entries_grouped += gl.index_entries;
+	}
 	struct esz_meta meta = {io->data_mean, io->data_std, res->acc_quant};
 	if ((rc = esz_save(m, spec, &meta, out_path, acct, &n_acct, &res->file_bytes, err)))
 		goto fail;
@@ -538,6 +552,30 @@ fail:
 	free(spec);
 	free(acct);
 	return rc;
+}
+
+int cmp_result_append_csv(const struct cmp_result *res, const struct cmp_recipe *r,
+			  const char *model, const char *path, struct sim_err *err)
+{
+	FILE *f = fopen(path, "a");
+	if (!f)
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot append: %m");
+	if (ftell(f) == 0)
+		fprintf(f, "recipe,model,conv_granularity,weights,kept,density,acc_base,acc_pruned,"
+			   "acc_quant,acc_decoded,file_bytes,ratio_file,bits_pq,bits_pqh,"
+			   "bits_pq_grouped,index_entries_grouped\n");
+	fprintf(f, "%s,%s,%s,%llu,%llu,%.6f,%.4f,%.4f,%.4f,%.4f,%llu,%.2f,%llu,%llu,%llu,%llu\n",
+		r->name, model, cmp_granularity_names[r->prune.conv_granularity],
+		(unsigned long long)res->weights, (unsigned long long)res->kept,
+		(double)res->kept / (double)res->weights, 100 * res->acc_base,
+		100 * res->acc_pruned, 100 * res->acc_quant, 100 * res->acc_decoded,
+		(unsigned long long)res->file_bytes, res->ratio_file,
+		(unsigned long long)res->bits_pq, (unsigned long long)res->bits_pqh,
+		(unsigned long long)res->bits_pq_grouped,
+		(unsigned long long)res->index_entries_grouped);
+	if (fclose(f) != 0)
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "write failed: %m");
+	return 0;
 }
 
 int cmp_model_load_any(struct nn_model *m, struct nn_ckpt_meta *meta, const char *path,

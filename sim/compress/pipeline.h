@@ -20,6 +20,9 @@ struct cmp_result {
 	uint64_t file_bytes;
 	uint64_t bits_pq, bits_pqh;   /* accounting, biases included */
 	double ratio_file;            /* 32-bit dense weights / file size */
+	/* P+Q accounting with one relative index per kept group at the pruning
+	 * granularity (what a group-aware format would store), biases excluded */
+	uint64_t bits_pq_grouped, index_entries_grouped;
 	bool decoded_identical;       /* weights and masks after decoding equal the model's */
 };
 
@@ -30,6 +33,10 @@ struct cmp_io {
 	FILE *log;                     /* progress and tables */
 	const char *csv;               /* storage table CSV (may be NULL) */
 };
+
+/* Appends res as one CSV row (header first when the file is new or empty). */
+int cmp_result_append_csv(const struct cmp_result *res, const struct cmp_recipe *r,
+			  const char *model, const char *path, struct sim_err *err);
 
 /* Runs recipe r on m (modified in place) and writes out_path. */
 int cmp_pipeline_run(struct nn_model *m, const struct cmp_recipe *r, const struct cmp_io *io,

@@ -46,7 +46,7 @@ enum { P_METHOD, P_PROFILE, P_QUALITY, P_NORM, P_GRAN, P_BLOCK, P_SCHED, P_STEPS
 static const struct cfg_field prune_fields[] = {
 	[P_METHOD] = CFG_E(struct cmp_prune_recipe, method, "method", cmp_method_names,
 			   CMP_PRUNE_METHOD_COUNT, NULL, true, "none | density | threshold"),
-	[P_PROFILE] = CFG_S(struct cmp_prune_recipe, profile, "profile", "", false,
+	[P_PROFILE] = CFG_S(struct cmp_prune_recipe, profile, "profile", NULL, false,
 			    "sparsity profile with per-layer densities"),
 	[P_QUALITY] = CFG_D(struct cmp_prune_recipe, quality, "quality", 0, 100, "0", false,
 			    "threshold = quality * std-dev of the layer"),

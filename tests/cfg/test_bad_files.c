@@ -10,6 +10,7 @@
 #include "test.h"
 #include "arch/arch.h"
 #include "arch/energy.h"
+#include "compress/recipe.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
 
@@ -51,6 +52,12 @@ static int load_sparsity(const char *path, struct sim_err *err)
 	return rc;
 }
 
+static int load_recipe(const char *path, struct sim_err *err)
+{
+	struct cmp_recipe r;
+	return cmp_recipe_load(&r, path, err);
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
@@ -59,6 +66,7 @@ static const struct {
 	{"arch", load_arch},
 	{"energy", load_energy},
 	{"sparsity", load_sparsity},
+	{"recipe", load_recipe},
 };
 
 static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)

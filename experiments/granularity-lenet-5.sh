@@ -1,0 +1,25 @@
+#!/bin/sh
+# Pruning-granularity study on LeNet-5 (Mao et al., NIPS 2017): the Deep
+# Compression recipe for LeNet-5 with its CONV layers pruned at 0-D (weights),
+# 1-D (kernel rows), 2-D (kernels) and 3-D (filters) to the same per-layer
+# densities (Han's profile); FC layers stay fine-grained. One row per
+# granularity is appended to experiments/granularity-lenet-5.csv.
+#
+#   sh experiments/granularity-lenet-5.sh build/esim MODEL.ckpt [OUTDIR]
+set -eu
+esim="$1"
+model="$2"
+out="${3:-build/exp}"
+csv=experiments/granularity-lenet-5.csv
+mkdir -p "$out"
+rm -f "$csv"
+for g in 0d 1d 2d 3d; do
+	recipe="$out/granularity-$g.yaml"
+	sed -e "s/^name: .*/name: granularity-$g/" \
+	    -e "s/^  norm: l2/  norm: l2\n  conv_granularity: $g/" \
+	    experiments/recipes/deep-compression-lenet-5.yaml > "$recipe"
+	"$esim" compress --model "$model" --recipe "$recipe" --out "$out/granularity-$g.esz" \
+		--summary "$csv" > "$out/granularity-$g.log"
+	tail -1 "$out/granularity-$g.log"
+done
+cat "$csv"
