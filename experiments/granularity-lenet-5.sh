@@ -2,7 +2,9 @@
 # Pruning-granularity study on LeNet-5 (Mao et al., NIPS 2017): the Deep
 # Compression recipe for LeNet-5 with its CONV layers pruned at 0-D (weights),
 # 1-D (kernel rows), 2-D (kernels) and 3-D (filters) to the same per-layer
-# densities (Han's profile); FC layers stay fine-grained. One row per
+# densities (Han's profile); FC layers stay fine-grained. To fit the time
+# budget of a shared 2-core machine, retraining is shortened to one epoch per
+# pruning round and one epoch of centroid fine-tuning. One row per
 # granularity is appended to experiments/granularity-lenet-5.csv.
 #
 #   sh experiments/granularity-lenet-5.sh build/esim MODEL.ckpt [OUTDIR]
@@ -17,6 +19,7 @@ for g in 0d 1d 2d 3d; do
 	recipe="$out/granularity-$g.yaml"
 	sed -e "s/^name: .*/name: granularity-$g/" \
 	    -e "s/^  norm: l2/  norm: l2\n  conv_granularity: $g/" \
+	    -e "s/^  epochs: [0-9]*/  epochs: 1/" \
 	    experiments/recipes/deep-compression-lenet-5.yaml > "$recipe"
 	"$esim" compress --model "$model" --recipe "$recipe" --out "$out/granularity-$g.esz" \
 		--summary "$csv" > "$out/granularity-$g.log"

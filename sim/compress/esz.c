@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -110,6 +111,47 @@ static int rd_stream(struct bitr *r, struct bitr *s, struct sim_err *err)
 				   (unsigned long long)bits);
 	bitr_init(s, r->buf + r->pos_bits / 8, bits);
 	r->pos_bits += 8 * bytes;
+	return 0;
+}
+
+/* zlib-deflated bytes: u32 raw length, u32 deflated length, the data. */
+static int wr_deflated(struct bitw *w, const uint8_t *p, size_t n, struct sim_err *err)
+{
+	uLongf len = compressBound((uLong)n);
+	uint8_t *z = sim_malloc(len, err);
+	if (!z)
+		return SIM_ERR_NOMEM;
+	int rc = compress2(z, &len, p, (uLong)n, Z_BEST_COMPRESSION) == Z_OK
+			 ? 0
+			 : sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "zlib compress failed");
+	if (!rc && !(rc = wr_le(w, n, 4, err)) && !(rc = wr_le(w, len, 4, err)))
+		rc = wr_bytes(w, z, len, err);
+	free(z);
+	return rc;
+}
+
+/* Reads wr_deflated's output into a NUL-terminated string; caller owns *out. */
+static int rd_deflated(struct bitr *r, char **out, struct sim_err *err)
+{
+	uint64_t n, len;
+	int rc;
+	*out = NULL;
+	if ((rc = rd_le(r, 4, &n, err)) || (rc = rd_le(r, 4, &len, err)))
+		return rc;
+	if (len > (r->n_bits - r->pos_bits) / 8 || n > (1u << 24))
+		return sim_err_set(err, SIM_ERR_DATA, NULL, 0, 0, "bad network section");
+	char *s = sim_malloc(n + 1, err);
+	if (!s)
+		return SIM_ERR_NOMEM;
+	uLongf got = (uLongf)n;
+	if (uncompress((Bytef *)s, &got, r->buf + r->pos_bits / 8, (uLong)len) != Z_OK ||
+	    got != n) {
+		free(s);
+		return sim_err_set(err, SIM_ERR_DATA, NULL, 0, 0, "corrupt network section");
+	}
+	s[n] = '\0';
+	r->pos_bits += 8 * len;
+	*out = s;
 	return 0;
 }
 
@@ -434,6 +476,14 @@ static int write_atomic(const char *path, const uint8_t *buf, size_t len, struct
 	int fd = mkstemp(tmp);
 	if (fd < 0)
 		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot create a temporary file: %m");
+	/* mkstemp creates 0600; give the file the usual permissions */
+	mode_t um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um) != 0) {
+		close(fd);
+		unlink(tmp);
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot set permissions: %m");
+	}
 	FILE *f = fdopen(fd, "wb");
 	if (!f) {
 		close(fd);
@@ -463,8 +513,7 @@ int esz_save(const struct nn_model *m, const struct esz_layer_spec *spec,
 	    (rc = wr_bytes(&w, (const uint8_t *)esz_magic, sizeof esz_magic, err)) ||
 	    (rc = wr_le(&w, ESZ_VERSION, 4, err)) ||
 	    (rc = wr_le(&w, nn_network_hash(&m->net), 8, err)) ||
-	    (rc = wr_le(&w, bitw_bytes(&yaml), 4, err)) ||
-	    (rc = wr_bytes(&w, yaml.buf, bitw_bytes(&yaml), err)) ||
+	    (rc = wr_deflated(&w, yaml.buf, bitw_bytes(&yaml), err)) ||
 	    (rc = wr_f64(&w, meta->data_mean, err)) || (rc = wr_f64(&w, meta->data_std, err)) ||
 	    (rc = wr_f64(&w, meta->test_accuracy, err)) || (rc = wr_le(&w, (uint64_t)coded, 4, err)))
 		goto fail;
@@ -544,7 +593,7 @@ int esz_load(struct nn_model *m, struct esz_meta *meta, const char *path, uint32
 	if (rc)
 		return rc;
 	struct bitr r;
-	uint64_t version, hash, ylen, coded, crc = 0;
+	uint64_t version, hash, coded, crc = 0;
 	if (len < sizeof esz_magic + 8 || memcmp(buf, esz_magic, sizeof esz_magic) != 0) {
 		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "not a compressed model (.esz) file");
 		goto fail;
@@ -557,23 +606,15 @@ int esz_load(struct nn_model *m, struct esz_meta *meta, const char *path, uint32
 	}
 	bitr_init(&r, buf, 8 * (uint64_t)(len - 4));
 	r.pos_bits = 8 * sizeof esz_magic;
-	if ((rc = rd_le(&r, 4, &version, err)) || (rc = rd_le(&r, 8, &hash, err)) ||
-	    (rc = rd_le(&r, 4, &ylen, err)))
+	if ((rc = rd_le(&r, 4, &version, err)) || (rc = rd_le(&r, 8, &hash, err)))
 		goto fail;
-	if (version != ESZ_VERSION || ylen > (r.n_bits - r.pos_bits) / 8) {
-		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-				 "unsupported version %llu or bad header", (unsigned long long)version);
-		goto fail;
-	}
-	yaml = sim_malloc(ylen + 1, err);
-	if (!yaml) {
-		rc = SIM_ERR_NOMEM;
+	if (version != ESZ_VERSION) {
+		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "unsupported version %llu",
+				 (unsigned long long)version);
 		goto fail;
 	}
-	memcpy(yaml, buf + r.pos_bits / 8, ylen);
-	yaml[ylen] = '\0';
-	r.pos_bits += 8 * ylen;
-	if ((rc = wl_network_load_string(&net, path, yaml, err)))
+	if ((rc = rd_deflated(&r, &yaml, err)) ||
+	    (rc = wl_network_load_string(&net, path, yaml, err)))
 		goto fail;
 	if (nn_network_hash(&net) != hash) {
 		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "network hash mismatch");

@@ -5,7 +5,8 @@
  * and the biases. Decoding gives back exactly the quantised weights and masks.
  *
  * Layout (integers little-endian, floats IEEE-754 binary32/64 LE):
- *   "ESIMCMPZ", u32 version, u64 nn_network_hash, u32 length + network YAML,
+ *   "ESIMCMPZ", u32 version, u64 nn_network_hash, the network YAML (u32 length,
+ *   u32 deflated length, zlib-deflated text),
  *   f64 data mean, f64 data std, f64 test accuracy at compression (-1 unknown),
  *   u32 coded layers, per layer:
  *     u32 layer index, u8 kind (0 k-means codebook, 1 linear), u8 wbits,
