@@ -128,7 +128,7 @@ static int prune_all(struct nn_model *m, const struct ctx *c, double frac, struc
 		if (rc)
 			return rc;
 	}
-	uint64_t dead = cmp_remove_dead_neurons(m);
+	uint64_t dead = p->remove_dead ? cmp_remove_dead_neurons(m) : 0;
 	nn_model_apply_masks(m);
 	if (dead)
 		logf_(c->io, "  removed %llu weights of dead neurons\n", (unsigned long long)dead);

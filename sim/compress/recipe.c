@@ -42,7 +42,7 @@ static const struct cfg_field top_fields[] = {
 };
 
 enum { P_METHOD, P_PROFILE, P_QUALITY, P_NORM, P_GRAN, P_BLOCK, P_SCHED, P_STEPS, P_EPOCHS,
-       P_LR, P_COUNT };
+       P_LR, P_DEAD, P_COUNT };
 static const struct cfg_field prune_fields[] = {
 	[P_METHOD] = CFG_E(struct cmp_prune_recipe, method, "method", cmp_method_names,
 			   CMP_PRUNE_METHOD_COUNT, NULL, true, "none | density | threshold"),
@@ -65,6 +65,8 @@ static const struct cfg_field prune_fields[] = {
 			   "retraining epochs"),
 	[P_LR] = CFG_D(struct cmp_prune_recipe, lr, "lr", 1e-9, 10, "0.01", false,
 		       "retraining learning rate"),
+	[P_DEAD] = CFG_B(struct cmp_prune_recipe, remove_dead, "remove_dead", "true", false,
+			 "remove neurons left without inputs or outputs"),
 };
 static_assert(sizeof prune_fields / sizeof prune_fields[0] == P_COUNT, "one row per key");
 

@@ -50,6 +50,7 @@ struct cmp_prune_recipe {
 	uint32_t steps;
 	uint32_t epochs;     /* retraining epochs per step (gradual: in total) */
 	double lr;
+	bool remove_dead;    /* mask neurons left without inputs or outputs */
 };
 
 struct cmp_quant_recipe {

@@ -30,7 +30,7 @@ static void test_shipped(void)
 						     "name: r\nprune: {method: none}\n"
 						     "quantize: {kind: linear}\n", &err), 0);
 	CU_ASSERT(r.index_bits == 5 && r.batch == 64 && r.prune.norm == PRUNE_L2 &&
-		  r.quant.init == KM_INIT_LINEAR && r.prune.steps == 1);
+		  r.quant.init == KM_INIT_LINEAR && r.prune.steps == 1 && r.prune.remove_dead);
 }
 
 static void run_tiny(const char *recipe_text, struct cmp_result *res)
