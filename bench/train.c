@@ -3,8 +3,8 @@
  * training images per CPU-second (images / (user + sys CPU time of the
  * process, CLOCK_PROCESS_CPUTIME_ID), so the figure does not depend on how
  * many cores are used) at batch 64, and inference images/s (wall clock) and
- * per CPU-second at batch 1 and 1000. Writes the figures also to
- * build/bench/train.tsv for the PyTorch comparison (bench/torch_lenet.py). */
+ * per CPU-second at batch 1 and 1000. Writes the figures also to train.tsv
+ * next to this program, for the PyTorch comparison (bench/torch_lenet.py). */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,15 +129,20 @@ done:
 	return rc;
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	(void)argc;
 	struct sim_err err;
 	struct nn_dataset d = {0};
 	if (load_data(&d, &err)) {
 		sim_err_print(&err, stderr);
 		return 1;
 	}
-	FILE *tsv = fopen("build/bench/train.tsv", "w");
+	char tsv_path[1024];
+	const char *slash = strrchr(argv[0], '/');
+	snprintf(tsv_path, sizeof tsv_path, "%.*strain.tsv", slash ? (int)(slash - argv[0] + 1) : 0,
+		 argv[0]);
+	FILE *tsv = fopen(tsv_path, "w");
 	if (tsv)
 		fprintf(tsv, "network\tmode\tbatch\tthreads\timg_per_cpu_s\timg_per_s\n");
 	int rc = bench_net("lenet-300-100", &d, 3000, tsv, &err) ||

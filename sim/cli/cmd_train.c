@@ -22,7 +22,7 @@ static void usage(FILE *out)
 		"  --data DIR        IDX data directory (" NN_DEFAULT_DATA_DIR ")\n"
 		"  --epochs E        epochs (10)\n"
 		"  --batch B         mini-batch size (64)\n"
-		"  --lr LR           initial learning rate (0.05)\n"
+		"  --lr LR           initial learning rate (0.01)\n"
 		"  --momentum MU     SGD momentum (0.9)\n"
 		"  --weight-decay WD L2 coefficient on weights (5e-4)\n"
 		"  --l1 L1           L1 coefficient on weights (0)\n"

@@ -400,12 +400,12 @@ int nn_checkpoint_load(struct nn_model *m, struct nn_ckpt_meta *meta, const char
 	if (rc)
 		return rc;
 	struct rbuf r = {.p = buf, .len = len, .path = path, .err = err};
-	if ((rc = get(&r, magic, sizeof magic)) || (rc = get_u32(&r, &version)))
-		goto done;
-	if (memcmp(magic, ckpt_magic, sizeof magic) != 0) {
+	if (len < sizeof magic || memcmp(buf, ckpt_magic, sizeof magic) != 0) {
 		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "not an esim checkpoint (bad magic)");
 		goto done;
 	}
+	if ((rc = get(&r, magic, sizeof magic)) || (rc = get_u32(&r, &version)))
+		goto done;
 	if (version != NN_CKPT_VERSION) {
 		rc = sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
 				 "checkpoint format version %u; this esim reads version %u", version,

@@ -45,69 +45,71 @@ static void valid_range(uint32_t s, uint32_t pad, uint32_t stride, uint32_t w, u
 	*hi = (uint32_t)h;
 }
 
-/* Unrolls channels [c0, c0 + cg) of x into col (layout in the file comment).
- * The valid column range of each kernel tap is computed once, so the inner
- * loop is a branch-free copy (memcpy for stride 1). */
-static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
-		   float *col)
+/* The im2col walk over channels [c0, c0 + cg), in one of two directions:
+ * unrolling (x -> col: x_in and col_out set) or its adjoint, col2im, which
+ * adds every column entry back onto the pixel it came from (col_in and x_out
+ * set). The valid column range of each kernel tap is computed once, so the
+ * inner loops are branch-free; rows are short (tens of floats), where plain
+ * loops beat memcpy/memset calls. */
+static void im2col_walk(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg,
+			const float *x_in, float *x_out, const float *col_in, float *col_out)
 {
 	const uint64_t plane = (uint64_t)g->h * g->w;
+	uint64_t at = 0; /* position in col */
 	for (uint32_t c = 0; c < cg; c++)
 		for (uint32_t r = 0; r < g->k; r++)
 			for (uint32_t s = 0; s < g->k; s++) {
 				uint32_t lo, hi;
 				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
+				const long off = (long)s - (long)g->pad, u = g->stride;
 				for (uint32_t n = 0; n < g->n; n++) {
-					const float *xp = x + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
+					const uint64_t p = ((uint64_t)(c0 + c) * g->n + n) * plane;
+					for (uint32_t e = 0; e < g->e; e++, at += g->f) {
 						long ih = (long)e * g->stride + r - g->pad;
-						if (ih < 0 || ih >= (long)g->h) {
-							memset(col, 0, g->f * sizeof *col);
+						const uint32_t len = ih >= 0 && ih < (long)g->h ? hi - lo : 0;
+						/* pixel of column lo, formed only when len > 0 */
+						const uint64_t px = len ? p + (uint64_t)ih * g->w +
+										  (uint64_t)((long)lo * u + off)
+									: 0;
+						if (x_out) {
+							float *dst = x_out + px;
+							const float *src = col_in + at + lo;
+							if (u == 1)
+								for (uint32_t f = 0; f < len; f++)
+									dst[f] += src[f];
+							else
+								for (uint32_t f = 0; f < len; f++)
+									dst[f * u] += src[f];
 							continue;
 						}
-						/* Rows are short (tens of floats): plain loops
-						 * beat memcpy/memset calls here. */
-						const float *row = xp + (uint64_t)ih * g->w;
-						const long off = (long)s - (long)g->pad;
-						uint32_t f = 0;
-						for (; f < lo; f++)
+						float *col = col_out + at;
+						const uint32_t z = len ? lo : g->f;
+						for (uint32_t f = 0; f < z; f++)
 							col[f] = 0.0f;
-						if (g->stride == 1)
-							for (; f < hi; f++)
-								col[f] = row[(long)f + off];
+						const float *src = x_in + px;
+						if (u == 1)
+							for (uint32_t f = 0; f < len; f++)
+								col[lo + f] = src[f];
 						else
-							for (; f < hi; f++)
-								col[f] = row[(long)f * g->stride + off];
-						for (; f < g->f; f++)
+							for (uint32_t f = 0; f < len; f++)
+								col[lo + f] = src[f * u];
+						for (uint32_t f = z + len; f < g->f; f++)
 							col[f] = 0.0f;
 					}
 				}
 			}
 }
 
-/* Adds col back into channels [c0, c0 + cg) of dx (the adjoint of im2col). */
+static void im2col(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *x,
+		   float *col)
+{
+	im2col_walk(g, c0, cg, x, NULL, NULL, col);
+}
+
 static void col2im(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const float *col,
 		   float *dx)
 {
-	const uint64_t plane = (uint64_t)g->h * g->w;
-	for (uint32_t c = 0; c < cg; c++)
-		for (uint32_t r = 0; r < g->k; r++)
-			for (uint32_t s = 0; s < g->k; s++) {
-				uint32_t lo, hi;
-				valid_range(s, g->pad, g->stride, g->w, g->f, &lo, &hi);
-				for (uint32_t n = 0; n < g->n; n++) {
-					float *xp = dx + ((uint64_t)(c0 + c) * g->n + n) * plane;
-					for (uint32_t e = 0; e < g->e; e++, col += g->f) {
-						long ih = (long)e * g->stride + r - g->pad;
-						if (ih < 0 || ih >= (long)g->h)
-							continue;
-						float *row = xp + (uint64_t)ih * g->w;
-						const long off = (long)s - (long)g->pad;
-						for (uint32_t f = lo; f < hi; f++)
-							row[(long)f * g->stride + off] += col[f];
-					}
-				}
-			}
+	im2col_walk(g, c0, cg, NULL, dx, col, NULL);
 }
 
 void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
@@ -245,34 +247,58 @@ static void maxpool_2x2(const struct nn_conv_geom *g, const float *x, float *y, 
 	}
 }
 
-void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+enum pool_op { POOL_MAX, POOL_AVG, POOL_AVG_BACKWARD };
+
+/* Visits every pooling window of every plane. POOL_MAX and POOL_AVG read the
+ * window from in (x) and write its max (and argmax) or mean to out (y);
+ * POOL_AVG_BACKWARD reads the window's dy from in and spreads dy / (k*k) over
+ * it in out (dx). */
+static void pool_walk(const struct nn_conv_geom *g, enum pool_op op, const float *in, float *out,
+		      uint32_t *argmax)
 {
-	if (g->k == 2 && g->stride == 2 && g->pad == 0) {
-		maxpool_2x2(g, x, y, argmax);
-		return;
-	}
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	for (uint64_t p = 0; p < planes; p++) {
-		const float *xp = x + p * g->h * g->w;
+	const uint64_t planes = (uint64_t)g->c * g->n, hw = (uint64_t)g->h * g->w;
+	const float scale = 1.0f / (float)(g->k * g->k);
+	if (op == POOL_AVG_BACKWARD)
+		memset(out, 0, planes * hw * sizeof *out);
+	for (uint64_t p = 0; p < planes; p++)
 		for (uint32_t e = 0; e < g->e; e++) {
 			uint32_t r0, r1;
 			window(e, g, g->h, &r0, &r1);
 			for (uint32_t f = 0; f < g->f; f++) {
 				uint32_t s0, s1;
 				window(f, g, g->w, &s0, &s1);
+				const uint64_t o = (p * g->e + e) * g->f + f;
+				if (op == POOL_AVG_BACKWARD) {
+					const float d = in[o] * scale;
+					for (uint32_t r = r0; r < r1; r++)
+						for (uint32_t q = s0; q < s1; q++)
+							out[p * hw + r * g->w + q] += d;
+					continue;
+				}
 				uint32_t at = r0 * g->w + s0;
-				float best = xp[at];
+				float best = in[p * hw + at], sum = 0.0f;
 				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						if (xp[r * g->w + s] > best) {
-							best = xp[r * g->w + s];
-							at = r * g->w + s;
+					for (uint32_t q = s0; q < s1; q++) {
+						const float v = in[p * hw + r * g->w + q];
+						sum += v;
+						if (v > best) {
+							best = v;
+							at = r * g->w + q;
 						}
-				*y++ = best;
-				*argmax++ = at;
+					}
+				out[o] = op == POOL_MAX ? best : sum * scale;
+				if (op == POOL_MAX)
+					argmax[o] = at;
 			}
 		}
-	}
+}
+
+void nn_maxpool_forward(const struct nn_conv_geom *g, const float *x, float *y, uint32_t *argmax)
+{
+	if (g->k == 2 && g->stride == 2 && g->pad == 0)
+		maxpool_2x2(g, x, y, argmax);
+	else
+		pool_walk(g, POOL_MAX, x, y, argmax);
 }
 
 void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, const float *dy,
@@ -288,46 +314,12 @@ void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, c
 
 void nn_avgpool_forward(const struct nn_conv_geom *g, const float *x, float *y)
 {
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	const float scale = 1.0f / (float)(g->k * g->k);
-	for (uint64_t p = 0; p < planes; p++) {
-		const float *xp = x + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++) {
-			uint32_t r0, r1;
-			window(e, g, g->h, &r0, &r1);
-			for (uint32_t f = 0; f < g->f; f++) {
-				uint32_t s0, s1;
-				window(f, g, g->w, &s0, &s1);
-				float sum = 0.0f;
-				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						sum += xp[r * g->w + s];
-				*y++ = sum * scale;
-			}
-		}
-	}
+	pool_walk(g, POOL_AVG, x, y, NULL);
 }
 
 void nn_avgpool_backward(const struct nn_conv_geom *g, const float *dy, float *dx)
 {
-	const uint64_t planes = (uint64_t)g->c * g->n;
-	const float scale = 1.0f / (float)(g->k * g->k);
-	memset(dx, 0, planes * g->h * g->w * sizeof *dx);
-	for (uint64_t p = 0; p < planes; p++) {
-		float *xp = dx + p * g->h * g->w;
-		for (uint32_t e = 0; e < g->e; e++) {
-			uint32_t r0, r1;
-			window(e, g, g->h, &r0, &r1);
-			for (uint32_t f = 0; f < g->f; f++) {
-				uint32_t s0, s1;
-				window(f, g, g->w, &s0, &s1);
-				const float d = *dy++ * scale;
-				for (uint32_t r = r0; r < r1; r++)
-					for (uint32_t s = s0; s < s1; s++)
-						xp[r * g->w + s] += d;
-			}
-		}
-	}
+	pool_walk(g, POOL_AVG_BACKWARD, dy, dx, NULL);
 }
 
 void nn_relu_forward(uint64_t count, const float *x, float *y)

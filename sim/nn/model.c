@@ -9,13 +9,14 @@
  *
  * Data parallelism: a batch of n images is cut into n_threads contiguous
  * slices; thread t runs forward/backward on its slice with its own buffers and
- * gradients (scaled by 1/n, so their sum is the batch mean), and the main
- * thread adds the other threads' gradients to thread 0's in thread order. The
- * floating-point summation order thus depends only on n and n_threads, which
- * makes runs reproducible. Workers wait on a pthread barrier between jobs; all
+ * gradients (scaled by 1/n, so their sum is the batch mean); then each thread
+ * sums its share of the parameters over the threads' gradients in thread
+ * order. The floating-point summation order thus depends only on n and
+ * n_threads, which makes runs reproducible. Workers wait on a pthread barrier between jobs; all
  * buffers are allocated at init, none in the step loop. */
 #include "nn/model.h"
 
+#include <assert.h>
 #include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
@@ -56,7 +57,7 @@ struct nn_workspace {
 	struct thread_ws *t;
 	pthread_t *threads;
 	uint32_t n_started;
-	pthread_barrier_t start, done;
+	pthread_barrier_t start, mid, done; /* mid: slices done, reduction may start */
 	bool barriers;
 	pthread_mutex_t gate; /* held while workers are being started */
 	bool abort_start;     /* set when not every worker could be started */
@@ -180,8 +181,16 @@ static void run_slice(struct nn_workspace *ws, uint32_t ti)
 	t->n = (uint32_t)((uint64_t)ws->n * (ti + 1) / ws->n_threads - t->n0);
 	t->loss = 0.0;
 	t->correct = 0;
-	if (t->n == 0)
+	if (t->n == 0) {
+		/* Fewer images than threads: an empty slice contributes zero. */
+		for (int i = 0; ws->kind == JOB_BACKPROP && i < m->n_layers; i++) {
+			if (m->layers[i].weight.n)
+				memset(t->wgrad[i], 0, m->layers[i].weight.n * sizeof(float));
+			if (m->layers[i].bias.n)
+				memset(t->bgrad[i], 0, m->layers[i].bias.n * sizeof(float));
+		}
 		return;
+	}
 	const struct wl_tensor_shape in = m->net.input;
 	permute(t->n, in.c, (uint64_t)in.h * in.w, ws->images + t->n0 * shape_size(in), t->x0, true);
 	const uint8_t *labels = ws->labels ? ws->labels + t->n0 : NULL;
@@ -215,6 +224,43 @@ static void run_slice(struct nn_workspace *ws, uint32_t ti)
 	}
 }
 
+/* Thread ti's share of the gradient reduction: for its range of every
+ * parameter tensor, adds the other threads' gradients to thread 0's (which
+ * are the model's) in thread order, then zeroes masked entries. The order of
+ * additions per element does not depend on which thread performs them. */
+static void reduce_part(struct nn_workspace *ws, uint32_t ti)
+{
+	struct nn_model *m = ws->m;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_param *ps[2] = {&m->layers[i].weight, &m->layers[i].bias};
+		for (int k = 0; k < 2; k++) {
+			struct nn_param *p = ps[k];
+			const uint64_t lo = p->n * ti / ws->n_threads;
+			const uint64_t hi = p->n * (ti + 1) / ws->n_threads;
+			for (uint32_t t = 1; t < ws->n_threads; t++) {
+				const float *g = k ? ws->t[t].bgrad[i] : ws->t[t].wgrad[i];
+				for (uint64_t j = lo; j < hi; j++)
+					p->grad[j] += g[j];
+			}
+			/* grad * (0 or 1) + 0.0f: exactly +0.0 when pruned, and
+			 * branch-free so that the loop vectorises. */
+			for (uint64_t j = lo; p->mask && j < hi; j++)
+				p->grad[j] = p->grad[j] * (float)p->mask[j] + 0.0f;
+		}
+	}
+}
+
+/* Runs thread ti's part of the current job (the caller synchronises). */
+static void run_part(struct nn_workspace *ws, uint32_t ti)
+{
+	run_slice(ws, ti);
+	if (ws->kind != JOB_BACKPROP)
+		return;
+	if (ws->n_threads > 1)
+		pthread_barrier_wait(&ws->mid);
+	reduce_part(ws, ti);
+}
+
 struct worker_arg {
 	struct nn_workspace *ws;
 	uint32_t index;
@@ -234,7 +280,7 @@ static void *worker_main(void *arg)
 		pthread_barrier_wait(&ws->start);
 		if (ws->kind == JOB_STOP)
 			return NULL;
-		run_slice(ws, index);
+		run_part(ws, index);
 		pthread_barrier_wait(&ws->done);
 	}
 }
@@ -246,7 +292,7 @@ static void run_job(struct nn_workspace *ws)
 		pthread_barrier_wait(&ws->start);
 	if (ws->kind == JOB_STOP)
 		return;
-	run_slice(ws, 0);
+	run_part(ws, 0);
 	if (ws->n_threads > 1)
 		pthread_barrier_wait(&ws->done);
 }
@@ -263,6 +309,7 @@ static void workspace_free(struct nn_workspace *ws, int n_layers)
 	}
 	if (ws->barriers) {
 		pthread_barrier_destroy(&ws->start);
+		pthread_barrier_destroy(&ws->mid);
 		pthread_barrier_destroy(&ws->done);
 		pthread_mutex_destroy(&ws->gate);
 	}
@@ -408,7 +455,13 @@ static int workspace_init(struct nn_model *m, struct sim_err *err)
 		pthread_mutex_destroy(&ws->gate);
 		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a barrier");
 	}
+	if (pthread_barrier_init(&ws->mid, NULL, ws->n_threads)) {
+		pthread_barrier_destroy(&ws->start);
+		pthread_mutex_destroy(&ws->gate);
+		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a barrier");
+	}
 	if (pthread_barrier_init(&ws->done, NULL, ws->n_threads)) {
+		pthread_barrier_destroy(&ws->mid);
 		pthread_barrier_destroy(&ws->start);
 		pthread_mutex_destroy(&ws->gate);
 		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "cannot create a barrier");
@@ -566,22 +619,6 @@ void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *l
 		loss += ws->t[ti].loss;
 		ok += ws->t[ti].correct;
 	}
-	for (int i = 0; i < m->n_layers; i++) {
-		struct nn_param *w = &m->layers[i].weight, *b = &m->layers[i].bias;
-		/* An empty slice 0 (n < n_threads never happens for n >= 1) or an
-		 * empty later slice simply contributes nothing. */
-		for (uint32_t ti = 1; ti < ws->n_threads; ti++) {
-			if (!ws->t[ti].n)
-				continue;
-			for (uint64_t j = 0; j < w->n; j++)
-				w->grad[j] += ws->t[ti].wgrad[i][j];
-			for (uint64_t j = 0; j < b->n; j++)
-				b->grad[j] += ws->t[ti].bgrad[i][j];
-		}
-		for (uint64_t j = 0; j < w->n; j++)
-			if (!w->mask[j])
-				w->grad[j] = 0.0f;
-	}
 	if (loss_sum)
 		*loss_sum = loss;
 	if (correct)
@@ -629,6 +666,7 @@ void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *la
 void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
 		       float *out)
 {
+	assert(layer >= 0 && layer < m->n_layers);
 	forward_chunks(m, images, NULL, n, NULL, layer, in, out, NULL, NULL);
 }
 

@@ -94,10 +94,11 @@ void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *l
 void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *labels, uint64_t n,
 		      double *loss_sum, uint64_t *correct, float *logits);
 
-/* Forward pass over n images (any n), copying layer `layer`'s input and
- * output activations, in NCHW order per image, into in (n * in.c*in.h*in.w
- * floats) and out (n * out.c*out.h*out.w floats); either may be NULL. For
- * energy-aware pruning (activation densities) and for tests. */
+/* Forward pass over n images (any n), copying the input and output
+ * activations of layer `layer` (in [0, n_layers)), in NCHW order per image,
+ * into in (n * in.c*in.h*in.w floats) and out (n * out.c*out.h*out.w
+ * floats); either may be NULL. For energy-aware pruning (activation
+ * densities) and for tests. */
 void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
 		       float *out);
 

@@ -64,7 +64,7 @@ struct nn_train_opts {
 	void *ctx;               /* passed to the hooks */
 };
 
-/* Defaults for LeNet on Fashion-MNIST: 10 epochs, batch 64, lr 0.05,
+/* Defaults for LeNet on Fashion-MNIST: 10 epochs, batch 64, lr 0.01,
  * momentum 0.9, weight decay 5e-4, no L1, cosine schedule, seed 1. */
 void nn_train_opts_default(struct nn_train_opts *o);
 

@@ -115,6 +115,14 @@ static void test_threads_agree(void)
 			worst = fmax(worst, fabs(a.m.layers[i].weight.grad[j] -
 						 b.m.layers[i].weight.grad[j]));
 	CU_ASSERT(worst < 1e-5);
+	/* One image on three threads: two slices are empty. */
+	nn_model_backprop(&a.m, a.x, a.y, 1, &la, NULL);
+	nn_model_backprop(&b.m, b.x, b.y, 1, &lb, NULL);
+	CU_ASSERT(fabs(la - lb) < 1e-6);
+	for (int i = 0; i < a.m.n_layers; i++)
+		if (a.m.layers[i].weight.n)
+			CU_ASSERT_EQUAL(memcmp(a.m.layers[i].weight.grad, b.m.layers[i].weight.grad,
+					       a.m.layers[i].weight.n * sizeof(float)), 0);
 	fixture_deinit(&a);
 	fixture_deinit(&b);
 }
@@ -137,7 +145,10 @@ static void test_masks_hold(void)
 	uint64_t nonzero = 0;
 	for (uint64_t j = 0; j < w->n; j++) {
 		if (j % 3 == 0) {
-			CU_ASSERT_EQUAL(w->value[j], 0.0f);
+			/* exactly +0.0, not -0.0 */
+			CU_ASSERT(w->value[j] == 0.0f && !signbit(w->value[j]));
+			CU_ASSERT(w->velocity[j] == 0.0f && !signbit(w->velocity[j]));
+			CU_ASSERT(!signbit(w->grad[j]));
 		} else {
 			nonzero += w->value[j] != 0.0f;
 		}
