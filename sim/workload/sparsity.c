@@ -93,6 +93,7 @@ static int unknown_layer(struct cfg_doc *doc, const yaml_node_t *key,
 	if (idx >= 0)
 		return cfg_err_at(err, doc, key, "layer '%s' of %s is a %s layer, which has no weights",
 				  s, net->name, wl_layer_type_names[net->layers[idx].type]);
+	/* "Did you mean" looks at the first 256 weight layers; it is only a hint. */
 	const char *names[256];
 	int n = 0;
 	for (int i = 0; i < net->n_layers && n < 256; i++)

@@ -128,11 +128,25 @@ static void test_defaults_and_formats(void)
 	CU_ASSERT_FALSE(a.per_dataflow[ARCH_DF_RS].given);
 }
 
+/* A missing file is an I/O error; an error in a string names the string. */
+static void test_errors(void)
+{
+	struct arch a;
+	struct sim_err err;
+	CU_ASSERT_EQUAL(arch_load(&a, "configs/arch/no-such-file.yaml", &err), SIM_ERR_IO);
+	CU_ASSERT_STRING_EQUAL(err.file, "configs/arch/no-such-file.yaml");
+	CU_ASSERT_EQUAL(arch_load_string(&a, "s.yaml", "name: x\ndataflow: rs\n", &err),
+			SIM_ERR_CONFIG);
+	CU_ASSERT_STRING_EQUAL(err.file, "s.yaml");
+	CU_ASSERT(err.line == 1 && err.col == 1 && strstr(err.msg, "missing required key") != NULL);
+}
+
 static const struct test_case cases[] = {
 	{"Eyeriss chip file matches JSSC 2017", test_eyeriss_chip},
 	{"ISCA 2016 setups follow Eq. 2 and equal area", test_isca16},
 	{"arch_set_dataflow applies per-dataflow storage", test_set_dataflow},
 	{"TPU-like file is the stated 1/64 scaling", test_tpu_like},
 	{"defaults and weight formats", test_defaults_and_formats},
+	{"I/O and string errors", test_errors},
 };
 TEST_SUITE(arch_arch, cases);
