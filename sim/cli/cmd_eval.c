@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "cli/cli.h"
+#include "compress/pipeline.h"
 #include "nn/checkpoint.h"
 #include "nn/dataset.h"
 #include "nn/train.h"
@@ -57,7 +58,7 @@ int cmd_eval(int argc, char **argv)
 	struct nn_ckpt_meta meta;
 	struct nn_dataset test = {0};
 	struct nn_eval ev;
-	if (nn_checkpoint_load(&m, &meta, model, 1000, (uint32_t)threads, &err) ||
+	if (cmp_model_load_any(&m, &meta, model, 1000, (uint32_t)threads, &err) ||
 	    nn_dataset_load_dir(&test, data_dir, "t10k", &err))
 		goto fail;
 	if (!(meta.data_std > 0)) {

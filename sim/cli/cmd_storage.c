@@ -84,7 +84,6 @@ int cmd_storage(int argc, char **argv)
 	struct wl_network net = {0};
 	struct wl_sparsity sp = {0};
 	struct storage_layer *layers = NULL;
-	uint8_t *mask = NULL;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	if (!rng) {
 		rc = sim_err_set(&err, SIM_ERR_NOMEM, NULL, 0, 0, "cannot allocate the rng");
@@ -99,27 +98,10 @@ int cmd_storage(int argc, char **argv)
 		rc = SIM_ERR_NOMEM;
 		goto fail;
 	}
-	int n = 0;
-	for (int i = 0; i < net.n_layers; i++) {
-		const struct wl_layer *l = &net.layers[i];
-		if (!wl_layer_has_weights(l))
-			continue;
-		const struct wl_layer_sparsity *ls = &sp.layers[i];
-		struct prune_groups g;
-		unsigned wbits = (unsigned)(l->type == WL_CONV ? o.wbits_conv : o.wbits_fc);
-		free(mask);
-		mask = sim_malloc(wl_layer_weights(l), &err);
-		if (!mask) {
-			rc = SIM_ERR_NOMEM;
-			goto fail;
-		}
-		if ((rc = prune_groups_for_layer(l, ls->granularity, o.fc_block, &g, &err)) ||
-		    (rc = storage_mask_random(&g, ls->weight_density, rng, mask, &err)) ||
-		    (rc = storage_layer_from_mask(l, &g, mask, wbits, (unsigned)o.ibits, &layers[n],
-						  &err)))
-			goto fail;
-		n++;
-	}
+	int n;
+	if ((rc = storage_network_random(&net, &sp, (unsigned)o.wbits_conv, (unsigned)o.wbits_fc,
+					 (unsigned)o.ibits, o.fc_block, rng, layers, &n, &err)))
+		goto fail;
 	printf("# %s, profile %s, seed %llu; rates are of the 32-bit dense weights "
 	       "(indices, fillers and codebooks included, biases not)\n",
 	       net.name, sp.name, (unsigned long long)o.seed);
@@ -127,7 +109,6 @@ int cmd_storage(int argc, char **argv)
 	if (o.csv)
 		rc = storage_table_write_csv(layers, n, o.csv, &err);
 fail:
-	free(mask);
 	free(layers);
 	gsl_rng_free(rng);
 	wl_sparsity_deinit(&sp);

@@ -143,6 +143,30 @@ int storage_mask_random(const struct prune_groups *g, double density, gsl_rng *r
 	return 0;
 }
 
+int storage_network_random(const struct wl_network *net, const struct wl_sparsity *sp,
+			   unsigned wbits_conv, unsigned wbits_fc, unsigned ibits, uint64_t fc_block,
+			   gsl_rng *rng, struct storage_layer *layers, int *n, struct sim_err *err)
+{
+	int rc = 0;
+	*n = 0;
+	for (int i = 0; !rc && i < net->n_layers; i++) {
+		const struct wl_layer *l = &net->layers[i];
+		if (!wl_layer_has_weights(l))
+			continue;
+		struct prune_groups g;
+		uint8_t *mask = sim_malloc(wl_layer_weights(l), err);
+		if (!mask)
+			return SIM_ERR_NOMEM;
+		unsigned wbits = l->type == WL_CONV ? wbits_conv : wbits_fc;
+		if (!(rc = prune_groups_for_layer(l, sp->layers[i].granularity, fc_block, &g, err)) &&
+		    !(rc = storage_mask_random(&g, sp->layers[i].weight_density, rng, mask, err)))
+			rc = storage_layer_from_mask(l, &g, mask, wbits, ibits, &layers[*n], err);
+		*n += !rc;
+		free(mask);
+	}
+	return rc;
+}
+
 static void print_row(const struct storage_row *r, FILE *out)
 {
 	fprintf(out, "%-10s %10" PRIu64 " %7.2f%% %6.2f %6.2f %8" PRIu64 " %7.2f%% (%5.1fx)",

@@ -14,6 +14,7 @@
 #include "compress/prune.h"
 #include "core/err.h"
 #include "workload/network.h"
+#include "workload/sparsity.h"
 
 /* What one layer stores. Fine-grained (group width 1) layers store one entry
  * (index + weight code) per nonzero or filler; coarser groups store one index
@@ -45,6 +46,14 @@ int storage_layer_from_mask(const struct wl_layer *layer, const struct prune_gro
  * uniformly at random with rng. */
 int storage_mask_random(const struct prune_groups *g, double density, gsl_rng *rng,
 			uint8_t *mask, struct sim_err *err);
+
+/* Accounts every CONV/FC layer of net with a random mask (storage_mask_random)
+ * at the profile's density and granularity (FC 1-D blocks of fc_block), CONV
+ * weights in wbits_conv and FC weights in wbits_fc, ibits indices. layers has
+ * room for net->n_layers entries; *n receives the number filled. */
+int storage_network_random(const struct wl_network *net, const struct wl_sparsity *sp,
+			   unsigned wbits_conv, unsigned wbits_fc, unsigned ibits, uint64_t fc_block,
+			   gsl_rng *rng, struct storage_layer *layers, int *n, struct sim_err *err);
 
 /* One row of the table (a layer, or the total). Bits per entry are averages
  * over stored entries; rates are fractions of weights * 32 bits. */

@@ -11,6 +11,7 @@
 #include "arch/arch.h"
 #include "arch/energy.h"
 #include "sweep/experiment.h"
+#include "compress/recipe.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
 #include "mapper/mapping_file.h"
@@ -77,6 +78,12 @@ static int load_mapping(const char *path, struct sim_err *err)
 	return rc;
 }
 
+static int load_recipe(const char *path, struct sim_err *err)
+{
+	struct cmp_recipe r;
+	return cmp_recipe_load(&r, path, err);
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
@@ -87,6 +94,7 @@ static const struct {
 	{"energy", load_energy},
 	{"mapping", load_mapping},
 	{"sparsity", load_sparsity},
+	{"recipe", load_recipe},
 };
 
 static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)

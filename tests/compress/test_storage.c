@@ -91,8 +91,36 @@ static void test_table2(void)
 	wl_network_deinit(&net);
 }
 
+/* What `esim storage --net lenet-300-100 --sparsity lenet-300-100-han2015
+ * --wbits-conv 6 --wbits-fc 6 --ibits 5` computes, with the shipped profile. */
+static void test_shipped_profile(void)
+{
+	struct wl_network net;
+	struct wl_sparsity sp;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, "configs/networks/lenet-300-100.yaml", &err),
+			      0);
+	CU_ASSERT_EQUAL_FATAL(
+		wl_sparsity_load(&sp, &net, "configs/sparsity/lenet-300-100-han2015.yaml", &err), 0);
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, 1);
+	struct storage_layer layers[8];
+	int n;
+	CU_ASSERT_EQUAL_FATAL(storage_network_random(&net, &sp, 6, 6, 5, 4, rng, layers, &n, &err),
+			      0);
+	CU_ASSERT_EQUAL(n, 3);
+	struct storage_row t;
+	storage_row_total(layers, n, &t);
+	CU_ASSERT(fabs(100 * t.rate_pq - 3.1) <= 0.1);
+	CU_ASSERT_EQUAL(t.weights, 266200);
+	gsl_rng_free(rng);
+	wl_sparsity_deinit(&sp);
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
 	{"accounting formula on a hand-worked layer; CSV rows", test_hand_worked},
 	{"LeNet-300-100 P+Q rates match Deep Compression Table 2", test_table2},
+	{"the shipped Han profile gives the published 3.1% total", test_shipped_profile},
 };
 TEST_SUITE(compress_storage, cases);
