@@ -57,10 +57,12 @@ $(BUILD)/%.o: %.c
 
 $(BUILD)/libesim.a: $(SIM_OBJ)
 	@rm -f $@
-	ar rcs $@ $^
+	@echo "AR $@"
+	@ar rcs $@ $^
 
 $(BUILD)/esim: $(BUILD)/sim/main.o $(BUILD)/libesim.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 # Every test file declares its suites with TEST_SUITE(name, cases); the runner's
 # list is generated from them, so adding a test file needs no other edit.
@@ -73,13 +75,15 @@ $(BUILD)/tests/main.o: $(BUILD)/test_suites.h
 $(TEST_OBJ): CFLAGS += -Itests -I$(BUILD)
 
 $(BUILD)/esim-tests: $(TEST_OBJ) $(BUILD)/libesim.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcunit
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS) -lcunit
 
 # Each bench/NAME.c is a standalone program build/bench/NAME; scripts/bench.sh runs them.
 BENCH_SRC := $(shell find bench -name '*.c' | sort)
 BENCH_BIN := $(BENCH_SRC:bench/%.c=$(BUILD)/bench/%)
 $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libesim.a
-	$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
+	@echo "LD $@"
+	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
 run: deps
 	@$(MAKE) --no-print-directory all
