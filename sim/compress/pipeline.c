@@ -502,7 +502,16 @@ int cmp_pipeline_run(struct nn_model *m, const struct cmp_recipe *r, const struc
 	      100.0 * (double)res->kept / (double)res->weights, 100 * res->acc_pruned);
 	logf_(io, "quantisation: %s, %u bits CONV, %u bits FC\n", cmp_quant_names[r->quant.kind],
 	      r->quant.bits_conv, r->quant.bits_fc);
-	if ((rc = run_quant(m, &c, spec, err)) || (rc = evaluate(m, io, &res->acc_quant, err)))
+	if ((rc = run_quant(m, &c, spec, err)))
+		goto fail;
+	/* Activations quantised at inference, calibrated on 256 training images. */
+	uint64_t calib = io->train->n < 256 ? io->train->n : 256;
+	if (r->quant.act_bits) {
+		logf_(io, "activations: %u bits at inference\n", r->quant.act_bits);
+		if ((rc = nn_model_set_act_quant(m, r->quant.act_bits, io->train->images, calib, err)))
+			goto fail;
+	}
+	if ((rc = evaluate(m, io, &res->acc_quant, err)))
 		goto fail;
 	logf_(io, "after quantisation: test %.2f%%\n", 100 * res->acc_quant);
 	for (int i = 0; i < n; i++) {
@@ -537,6 +546,9 @@ int cmp_pipeline_run(struct nn_model *m, const struct cmp_recipe *r, const struc
 	if ((rc = esz_load(&back, &back_meta, out_path, m->max_batch, io->threads, err)))
 		goto fail;
 	res->decoded_identical = models_equal(m, &back);
+	if (r->quant.act_bits &&
+	    (rc = nn_model_set_act_quant(&back, r->quant.act_bits, io->train->images, calib, err)))
+		goto fail;
 	if ((rc = evaluate(&back, io, &res->acc_decoded, err)))
 		goto fail;
 	logf_(io, "wrote %s: %llu bytes, %.1fx smaller than the 32-bit dense weights; accounting "

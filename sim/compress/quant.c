@@ -5,10 +5,8 @@
  * top code. The rounding error of each weight is at most scale / 2. This is
  * the fixed-point baseline that Deep Compression's weight sharing is compared
  * with (Han et al. ICLR 2016, section 6 / Fig. 6), and what a 16-bit Eyeriss
- * datapath computes with.
- *
- * Activations are quantised "in simulation": values are rounded to the grid
- * and kept as floats, so inference code stays unchanged. */
+ * datapath computes with. (Activations are quantised at inference by the
+ * trainer itself: nn_model_set_act_quant.) */
 #include "compress/quant.h"
 
 #include <math.h>
@@ -32,15 +30,5 @@ void quant_linear(const float *w, uint64_t n, unsigned bits, double scale, int32
 			q[i] = (int32_t)v;
 		if (deq)
 			deq[i] = (float)(v * scale);
-	}
-}
-
-void quant_act_simulate(float *x, uint64_t n, unsigned bits, float max, bool is_signed)
-{
-	double levels = is_signed ? (double)((1u << (bits - 1)) - 1) : (double)((1u << bits) - 1);
-	double step = max / levels, lo = is_signed ? -max : 0.0;
-	for (uint64_t i = 0; i < n; i++) {
-		double v = x[i] < lo ? lo : (x[i] > max ? max : x[i]);
-		x[i] = step > 0 ? (float)(nearbyint(v / step) * step) : 0.0f;
 	}
 }

@@ -83,6 +83,8 @@ static const struct cfg_field quant_fields[] = {
 	      "centroid fine-tuning epochs"),
 	CFG_D(struct cmp_quant_recipe, lr, "lr", 1e-9, 10, "0.001", false,
 	      "fine-tuning learning rate"),
+	CFG_U(struct cmp_quant_recipe, act_bits, "activation_bits", 0, 16, "0", false,
+	      "CONV/FC input bits at inference (0: float)"),
 };
 
 static int decode(struct cfg_doc *doc, struct cmp_recipe *r, struct sim_err *err)

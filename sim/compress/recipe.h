@@ -59,6 +59,7 @@ struct cmp_quant_recipe {
 	int init;            /* enum km_init */
 	uint32_t epochs;     /* centroid fine-tuning epochs (k-means) */
 	double lr;
+	uint32_t act_bits;   /* simulated activation bits at inference; 0 = float */
 };
 
 struct cmp_recipe {

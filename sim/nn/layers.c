@@ -359,3 +359,13 @@ double nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8
 	}
 	return loss;
 }
+
+void nn_act_quantize(float *x, uint64_t count, uint32_t bits, float range, bool is_signed)
+{
+	double levels = is_signed ? (double)((1u << (bits - 1)) - 1) : (double)((1u << bits) - 1);
+	double step = range / levels, lo = is_signed ? -(double)range : 0.0;
+	for (uint64_t i = 0; i < count; i++) {
+		double v = x[i] < lo ? lo : (x[i] > range ? range : x[i]);
+		x[i] = step > 0 ? (float)(nearbyint(v / step) * step) : 0.0f;
+	}
+}

@@ -16,6 +16,7 @@
 #ifndef SIM_NN_LAYERS_H
 #define SIM_NN_LAYERS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* Geometry of a convolution (or pooling) over a batch of n images. */
@@ -66,6 +67,11 @@ void nn_maxpool_backward(const struct nn_conv_geom *g, const uint32_t *argmax, c
 /* Average pooling; the divisor is always k*k (padding counts as zeros). */
 void nn_avgpool_forward(const struct nn_conv_geom *g, const float *x, float *y);
 void nn_avgpool_backward(const struct nn_conv_geom *g, const float *dy, float *dx);
+
+/* Uniform quantisation of count activations in place to `bits` bits over
+ * [0, range] (unsigned: 2^bits - 1 steps) or [-range, range] (signed:
+ * 2^(bits-1) - 1 steps per side); values outside are clamped. */
+void nn_act_quantize(float *x, uint64_t count, uint32_t bits, float range, bool is_signed);
 
 /* y = max(x, 0) over count values; backward passes dy where y > 0. */
 void nn_relu_forward(uint64_t count, const float *x, float *y);

@@ -87,13 +87,19 @@ static struct nn_conv_geom layer_geom(const struct wl_layer *l, uint32_t n)
 	};
 }
 
-static void slice_forward(const struct nn_model *m, struct thread_ws *t, int last)
+/* Forward pass through layers 0..last. With quant (inference only), the input
+ * of each CONV/FC layer is quantised in place first: the buffer is the
+ * previous layer's output, which no backward pass will read. */
+static void slice_forward(const struct nn_model *m, struct thread_ws *t, int last, bool quant)
 {
-	const float *x = t->x0;
+	float *x = t->x0;
 	for (int i = 0; i <= last; i++) {
 		const struct nn_layer *L = &m->layers[i];
 		const struct wl_layer *l = L->wl;
 		struct nn_conv_geom g = layer_geom(l, t->n);
+		if (quant && m->act_bits && L->weight.n)
+			nn_act_quantize(x, shape_size(l->in) * t->n, m->act_bits, L->act_range,
+					L->act_signed);
 		switch (l->type) {
 		case WL_CONV:
 			nn_conv_forward(&g, x, L->weight.value, L->bias.value, t->act[i], t->col[i]);
@@ -196,14 +202,14 @@ static void run_slice(struct nn_workspace *ws, uint32_t ti)
 	const uint8_t *labels = ws->labels ? ws->labels + t->n0 : NULL;
 	const int last = m->n_layers - 1;
 	if (ws->kind == JOB_BACKPROP) {
-		slice_forward(m, t, last);
+		slice_forward(m, t, last, false);
 		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, ws->scale,
 					  t->grad_a, &t->correct);
 		slice_backward(m, t);
 		return;
 	}
 	const int upto = ws->logits || labels ? last : ws->io_layer;
-	slice_forward(m, t, upto);
+	slice_forward(m, t, upto, true);
 	if (labels)
 		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, 0.0f, NULL,
 					  &t->correct);
@@ -668,6 +674,41 @@ void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int 
 {
 	assert(layer >= 0 && layer < m->n_layers);
 	forward_chunks(m, images, NULL, n, NULL, layer, in, out, NULL, NULL);
+}
+
+int nn_model_set_act_quant(struct nn_model *m, uint32_t bits, const float *images, uint64_t n,
+			   struct sim_err *err)
+{
+	if (bits > 16)
+		return sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0,
+				   "activation bits must be in [1, 16] (0 = off), got %u", bits);
+	m->act_bits = 0; /* calibrate on float activations */
+	if (bits == 0)
+		return 0;
+	uint64_t biggest = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		if (shape_size(m->net.layers[i].in) > biggest)
+			biggest = shape_size(m->net.layers[i].in);
+	float *in = sim_malloc(n * biggest * sizeof *in, err);
+	if (!in)
+		return SIM_ERR_NOMEM;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		if (!L->weight.n)
+			continue;
+		nn_model_layer_io(m, images, n, i, in, NULL);
+		float hi = 0.0f;
+		bool neg = false;
+		for (uint64_t k = 0; k < n * shape_size(L->wl->in); k++) {
+			hi = fabsf(in[k]) > hi ? fabsf(in[k]) : hi;
+			neg |= in[k] < 0.0f;
+		}
+		L->act_range = hi;
+		L->act_signed = neg;
+	}
+	free(in);
+	m->act_bits = bits;
+	return 0;
 }
 
 uint64_t nn_model_weights(const struct nn_model *m)

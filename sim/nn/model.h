@@ -40,6 +40,8 @@ struct nn_layer {
 	const struct wl_layer *wl; /* borrowed from nn_model.net */
 	struct nn_param weight;    /* CONV/FC only */
 	struct nn_param bias;      /* CONV/FC with bias only */
+	float act_range;           /* CONV/FC input range for activation quantisation */
+	bool act_signed;           /* the input has negative values (e.g. a normalised image) */
 };
 
 struct nn_workspace; /* per-thread activations, gradients and the worker pool */
@@ -51,6 +53,7 @@ struct nn_model {
 	uint32_t max_batch;    /* largest batch the workspace holds */
 	uint32_t n_threads;
 	uint32_t n_classes;    /* output channels of the last layer */
+	uint32_t act_bits;     /* simulated activation bits at inference; 0 = float */
 	struct nn_workspace *ws; /* owned */
 };
 
@@ -101,6 +104,15 @@ void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *la
  * densities) and for tests. */
 void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
 		       float *out);
+
+/* Simulated activation quantisation at inference: from now on the input of
+ * every CONV/FC layer is quantised to `bits` bits in forward-only passes
+ * (nn_model_forward, nn_evaluate, nn_model_layer_io), never in training. Each
+ * layer's range is the largest input magnitude over the n calibration images
+ * (measured in float); inputs with negative values use a symmetric range.
+ * bits 0 switches quantisation off. */
+int nn_model_set_act_quant(struct nn_model *m, uint32_t bits, const float *images, uint64_t n,
+			   struct sim_err *err);
 
 /* Total values in weight tensors, and those with mask 1. */
 uint64_t nn_model_weights(const struct nn_model *m);

@@ -7,9 +7,10 @@
  * it when its network hash and training metadata match. Points that differ
  * only in wbits/abits form one group: the group prunes once (pruning sees the
  * hardware at its native word width), then each point quantises the pruned
- * weights linearly to its wbits, measures test accuracy and input-activation
- * densities, and is simulated at its bitwidths. Activation bits change the
- * simulated energy only (the trainer's inference runs in float).
+ * weights linearly to its wbits, quantises the CONV/FC inputs to its abits at
+ * inference (nn_model_set_act_quant), measures test accuracy and
+ * input-activation densities, and is simulated at its bitwidths (0 bits:
+ * float in the trainer, the architecture's word in the simulator).
  *
  * Energy-only sweeps (no dataset): each point simulates the network with the
  * point's sparsity profile (dense when none) at its bitwidths.
@@ -290,7 +291,11 @@ static int finish_point(struct run *r, struct nn_model *m, const struct sweep_hw
 	memset(&sp, 0, sizeof sp);
 	struct net_result en;
 	memset(&en, 0, sizeof en);
-	int rc = nn_evaluate(m, &r->test, &ev, err);
+	/* Activation bits: inference on the quantised grid (0 = float). */
+	uint64_t calib = r->train.n < ACTIVATION_SAMPLES ? r->train.n : ACTIVATION_SAMPLES;
+	int rc = nn_model_set_act_quant(m, p->abits, r->train.images, calib, err);
+	if (!rc)
+		rc = nn_evaluate(m, &r->test, &ev, err);
 	if (!rc)
 		rc = model_sparsity(m, &r->train, (enum wl_granularity)p->granularity, &sp, err);
 	if (!rc)
