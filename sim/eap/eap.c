@@ -69,28 +69,21 @@ static uint64_t shape_size(struct wl_tensor_shape s)
 	return (uint64_t)s.c * s.h * s.w;
 }
 
+/* Fraction of nonzero values of one layer's input. */
+static void count_nonzero(void *ctx, int layer, const float *in, uint64_t count)
+{
+	uint64_t nz = 0;
+	for (uint64_t k = 0; k < count; k++)
+		nz += in[k] != 0.0f;
+	((double *)ctx)[layer] = count ? (double)nz / (double)count : 1.0;
+}
+
 int eap_ifmap_density(struct nn_model *m, const float *images, uint64_t n, double *density,
 		      struct sim_err *err)
 {
-	uint64_t biggest = 0;
 	for (int i = 0; i < m->n_layers; i++)
-		if (shape_size(m->net.layers[i].in) > biggest)
-			biggest = shape_size(m->net.layers[i].in);
-	float *in = sim_malloc(n * biggest * sizeof *in, err);
-	if (!in)
-		return SIM_ERR_NOMEM;
-	for (int i = 0; i < m->n_layers; i++) {
 		density[i] = 1.0;
-		if (!wl_layer_has_weights(&m->net.layers[i]))
-			continue;
-		uint64_t count = n * shape_size(m->net.layers[i].in), nz = 0;
-		nn_model_layer_io(m, images, n, i, in, NULL);
-		for (uint64_t k = 0; k < count; k++)
-			nz += in[k] != 0.0f;
-		density[i] = count ? (double)nz / (double)count : 1.0;
-	}
-	free(in);
-	return 0;
+	return nn_model_visit_inputs(m, images, n, count_nonzero, density, err);
 }
 
 /* A copy of a model's parameters (same network), for the refit targets and

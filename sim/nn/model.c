@@ -676,6 +676,40 @@ void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int 
 	forward_chunks(m, images, NULL, n, NULL, layer, in, out, NULL, NULL);
 }
 
+int nn_model_visit_inputs(struct nn_model *m, const float *images, uint64_t n,
+			  nn_input_visitor visit, void *ctx, struct sim_err *err)
+{
+	uint64_t biggest = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		if (shape_size(m->net.layers[i].in) > biggest)
+			biggest = shape_size(m->net.layers[i].in);
+	float *in = sim_malloc(n * biggest * sizeof *in, err);
+	if (!in)
+		return SIM_ERR_NOMEM;
+	for (int i = 0; i < m->n_layers; i++) {
+		if (!m->layers[i].weight.n)
+			continue;
+		nn_model_layer_io(m, images, n, i, in, NULL);
+		visit(ctx, i, in, n * shape_size(m->net.layers[i].in));
+	}
+	free(in);
+	return 0;
+}
+
+/* Records each CONV/FC layer's input range and sign for activation quantisation. */
+static void calibrate_layer(void *ctx, int layer, const float *in, uint64_t count)
+{
+	struct nn_layer *L = &((struct nn_model *)ctx)->layers[layer];
+	float hi = 0.0f;
+	bool neg = false;
+	for (uint64_t k = 0; k < count; k++) {
+		hi = fabsf(in[k]) > hi ? fabsf(in[k]) : hi;
+		neg |= in[k] < 0.0f;
+	}
+	L->act_range = hi;
+	L->act_signed = neg;
+}
+
 int nn_model_set_act_quant(struct nn_model *m, uint32_t bits, const float *images, uint64_t n,
 			   struct sim_err *err)
 {
@@ -685,30 +719,10 @@ int nn_model_set_act_quant(struct nn_model *m, uint32_t bits, const float *image
 	m->act_bits = 0; /* calibrate on float activations */
 	if (bits == 0)
 		return 0;
-	uint64_t biggest = 0;
-	for (int i = 0; i < m->n_layers; i++)
-		if (shape_size(m->net.layers[i].in) > biggest)
-			biggest = shape_size(m->net.layers[i].in);
-	float *in = sim_malloc(n * biggest * sizeof *in, err);
-	if (!in)
-		return SIM_ERR_NOMEM;
-	for (int i = 0; i < m->n_layers; i++) {
-		struct nn_layer *L = &m->layers[i];
-		if (!L->weight.n)
-			continue;
-		nn_model_layer_io(m, images, n, i, in, NULL);
-		float hi = 0.0f;
-		bool neg = false;
-		for (uint64_t k = 0; k < n * shape_size(L->wl->in); k++) {
-			hi = fabsf(in[k]) > hi ? fabsf(in[k]) : hi;
-			neg |= in[k] < 0.0f;
-		}
-		L->act_range = hi;
-		L->act_signed = neg;
-	}
-	free(in);
-	m->act_bits = bits;
-	return 0;
+	int rc = nn_model_visit_inputs(m, images, n, calibrate_layer, m, err);
+	if (rc == 0)
+		m->act_bits = bits;
+	return rc;
 }
 
 uint64_t nn_model_weights(const struct nn_model *m)

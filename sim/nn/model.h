@@ -105,6 +105,13 @@ void nn_model_forward(struct nn_model *m, const float *images, const uint8_t *la
 void nn_model_layer_io(struct nn_model *m, const float *images, uint64_t n, int layer, float *in,
 		       float *out);
 
+/* Calls visit(ctx, i, in, count) for every CONV/FC layer i with its input
+ * activations over the n images (count floats, NCHW per image, as
+ * nn_model_layer_io gives them; the buffer is reused between calls). */
+typedef void (*nn_input_visitor)(void *ctx, int layer, const float *in, uint64_t count);
+int nn_model_visit_inputs(struct nn_model *m, const float *images, uint64_t n,
+			  nn_input_visitor visit, void *ctx, struct sim_err *err);
+
 /* Simulated activation quantisation at inference: from now on the input of
  * every CONV/FC layer is quantised to `bits` bits in forward-only passes
  * (nn_model_forward, nn_evaluate, nn_model_layer_io), never in training. Each
