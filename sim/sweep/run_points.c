@@ -1,0 +1,341 @@
+/* The points of a sweep (see run.c): an accuracy group prunes once
+ * (eap.h) and then quantises, tests, simulates and accounts each of its
+ * points; an energy-only point simulates a sparsity profile.
+ *
+ * Storage bits: per layer the smaller of the dense codes (weights x wbits)
+ * and the Deep Compression sparse form (kept groups' relative indices of 8
+ * bits for CONV and 5 for FC layers, fillers included, plus wbits per stored
+ * weight and a 32-bit scale). */
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "compress/prune.h"
+#include "compress/quant.h"
+#include "compress/storage.h"
+#include "core/mem.h"
+#include "eap/eap.h"
+#include "nn/checkpoint.h"
+#include "sweep/run_internal.h"
+
+/* ---- storage ------------------------------------------------------------- */
+
+static unsigned index_bits(const struct wl_layer *l)
+{
+	return l->type == WL_CONV ? 8 : 5;
+}
+
+/* Bits to store one layer: dense codes or the relative-index form. */
+int sweep_storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n,
+			      enum wl_granularity g, unsigned wbits, double *bits,
+			      struct sim_err *err)
+{
+	double dense = (double)n * wbits;
+	uint64_t kept = prune_mask_kept(mask, n);
+	if (kept == n) {
+		*bits = dense;
+		return 0;
+	}
+	struct prune_groups pg;
+	struct storage_layer sl;
+	if (eap_layer_groups(l, g, 4, &pg, err) ||
+	    storage_layer_from_mask(l, &pg, mask, wbits, index_bits(l), &sl, err))
+		return SIM_ERR_INTERNAL;
+	double sparse = (double)sl.weight_entries * wbits + (double)sl.index_entries * sl.ibits + 32;
+	*bits = sparse < dense ? sparse : dense;
+	return 0;
+}
+
+/* ---- accuracy sweeps ----------------------------------------------------- */
+
+uint32_t sweep_word_or(uint32_t bits, const struct sweep_hw *hw)
+{
+	return bits ? bits : hw->arch.word_bits;
+}
+
+/* Per-layer densities of a model (weights from masks, inputs measured). */
+static int model_sparsity(struct nn_model *m, const struct nn_dataset *train,
+			  enum wl_granularity g, struct wl_sparsity *sp, struct sim_err *err)
+{
+	if (wl_sparsity_dense(sp, &m->net, err))
+		return SIM_ERR_NOMEM;
+	double *dens = sim_calloc((size_t)m->n_layers, sizeof *dens, err);
+	if (!dens)
+		return SIM_ERR_NOMEM;
+	uint64_t n = train->n < ACTIVATION_SAMPLES ? train->n : ACTIVATION_SAMPLES;
+	int rc = eap_ifmap_density(m, train->images, n, dens, err);
+	for (int i = 0; rc == 0 && i < m->n_layers; i++) {
+		sp->layers[i].ifmap_density = dens[i] > 0 ? dens[i] : 1e-6;
+		sp->layers[i].granularity = g;
+		if (m->layers[i].weight.n) {
+			double kept = (double)prune_mask_kept(m->layers[i].weight.mask, m->layers[i].weight.n);
+			sp->layers[i].weight_density = kept > 0 ? kept / (double)m->layers[i].weight.n : 1e-6;
+		}
+	}
+	free(dens);
+	return rc;
+}
+
+struct energy_ctx {
+	const struct sweep_hw *hw;
+	enum wl_granularity g;
+};
+
+/* eap's energy callback: the simulator on the model's current densities. */
+static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *ifmap_density,
+			   double *layer_energy, struct sim_err *err)
+{
+	const struct energy_ctx *c = ctx;
+	struct wl_sparsity sp;
+	if (wl_sparsity_dense(&sp, &m->net, err))
+		return SIM_ERR_NOMEM;
+	for (int i = 0; i < m->n_layers; i++) {
+		sp.layers[i].ifmap_density = ifmap_density[i] > 0 ? ifmap_density[i] : 1e-6;
+		if (m->layers[i].weight.n) {
+			double kept = (double)prune_mask_kept(m->layers[i].weight.mask, m->layers[i].weight.n);
+			sp.layers[i].weight_density = kept > 0 ? kept / (double)m->layers[i].weight.n : 1e-6;
+			sp.layers[i].granularity = c->g;
+		}
+	}
+	struct net_result en;
+	int rc = sweep_simulate(c->hw, &sp, 0, 0, &en, err);
+	for (int i = 0; rc == 0 && i < m->n_layers; i++)
+		layer_energy[i] = 0;
+	for (int k = 0; rc == 0 && k < en.n; k++)
+		layer_energy[en.layers[k].layer] = en.layers[k].r.ok ? en.layers[k].r.energy_total : 0;
+	if (rc == 0)
+		net_result_deinit(&en);
+	wl_sparsity_deinit(&sp);
+	return rc;
+}
+
+/* Test accuracy, simulation and storage of the model as it is; appends the row. */
+int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
+			const struct sweep_point *p, size_t point, const char *id,
+			struct sim_err *err)
+{
+	struct nn_eval ev;
+	struct wl_sparsity sp;
+	memset(&sp, 0, sizeof sp);
+	struct net_result en;
+	memset(&en, 0, sizeof en);
+	/* Activation bits: inference on the quantised grid (0 = float). */
+	uint64_t calib = r->train.n < ACTIVATION_SAMPLES ? r->train.n : ACTIVATION_SAMPLES;
+	int rc = nn_model_set_act_quant(m, p->abits, r->train.images, calib, err);
+	if (!rc)
+		rc = nn_evaluate(m, &r->test, &ev, err);
+	if (!rc)
+		rc = model_sparsity(m, &r->train, (enum wl_granularity)p->granularity, &sp, err);
+	if (!rc)
+		rc = sweep_simulate(hw, &sp, p->wbits, p->abits, &en, err);
+	double storage = 0, nonzero = 0, weights = 0;
+	for (int i = 0; !rc && i < m->n_layers; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		if (!L->weight.n)
+			continue;
+		double bits;
+		rc = sweep_storage_bits(&m->net.layers[i], L->weight.mask, L->weight.n,
+					(enum wl_granularity)p->granularity, sweep_word_or(p->wbits, hw), &bits,
+					err);
+		storage += bits;
+		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
+		weights += (double)L->weight.n;
+	}
+	if (!rc) {
+		struct row_metrics rm = {
+			.accuracy = 100.0 * ev.accuracy,
+			.accuracy_floor = r->baseline_test_acc - p->accuracy_bound,
+			.weights_nonzero = nonzero, .weights = weights, .storage_bits = storage,
+			.en = &en, .hw = hw,
+		};
+		rc = sweep_row_append(r, id, point, &rm, err);
+	}
+	net_result_deinit(&en);
+	wl_sparsity_deinit(&sp);
+	return rc;
+}
+
+static void quantise_weights(struct nn_model *m, uint32_t wbits)
+{
+	if (wbits == 0 || wbits >= 32)
+		return;
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_param *w = &m->layers[i].weight;
+		if (!w->n)
+			continue;
+		double scale = quant_scale(w->value, w->n, wbits);
+		quant_linear(w->value, w->n, wbits, scale, NULL, w->value);
+	}
+	nn_model_apply_masks(m);
+}
+
+struct eap_status {
+	struct run *r;
+	const char *group;
+};
+
+static void on_layer(void *ctx, uint32_t round, const char *layer, double density, double acc)
+{
+	struct eap_status *s = ctx;
+	if (s->r->o->progress_tty || s->r->o->quiet)
+		return;
+	pthread_mutex_lock(&s->r->lock);
+	if (isnan(acc))
+		fprintf(stderr, "%s: %s round %u %s stays at density %.4f (no lower density keeps "
+				"the floor)\n", s->r->e->name, s->group, round + 1, layer, density);
+	else
+		fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
+			s->r->e->name, s->group, round + 1, layer, density, acc);
+	pthread_mutex_unlock(&s->r->lock);
+}
+
+/* Copies of every weight tensor, to reset the model between the points of a group. */
+static float **save_weights(const struct nn_model *m, struct sim_err *err)
+{
+	float **w = sim_calloc((size_t)m->n_layers, sizeof *w, err);
+	for (int i = 0; w && i < m->n_layers; i++) {
+		if (!m->layers[i].weight.n)
+			continue;
+		w[i] = sim_malloc(m->layers[i].weight.n * sizeof(float), err);
+		if (!w[i]) {
+			for (int j = 0; j < i; j++)
+				free(w[j]);
+			free(w);
+			return NULL;
+		}
+		memcpy(w[i], m->layers[i].weight.value, m->layers[i].weight.n * sizeof(float));
+	}
+	return w;
+}
+
+static void free_weights(float **w, int n)
+{
+	for (int i = 0; w && i < n; i++)
+		free(w[i]);
+	free(w);
+}
+
+int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
+{
+	const struct sweep_experiment *e = r->e;
+	size_t first = (size_t)-1;
+	for (size_t p = 0; p < e->n_points && first == (size_t)-1; p++)
+		if (r->group_of[p] == g)
+			first = p;
+	const struct sweep_point *p0 = &e->points[first];
+	struct sweep_hw hw;
+	struct nn_model m;
+	memset(&m, 0, sizeof m);
+	float **saved = NULL;
+	int rc = sweep_hw_load(&hw, p0, e->path, e->ids[first], err);
+	if (rc)
+		return rc;
+	uint32_t max_batch = p0->train_batch > 256 ? p0->train_batch : 256;
+	if ((rc = nn_checkpoint_load(&m, NULL, r->ckpt, max_batch, 1, err)))
+		goto done;
+	if (p0->method != SWEEP_NONE) {
+		struct eap_opts o;
+		eap_opts_default(&o);
+		o.method = p0->method == SWEEP_ENERGY_AWARE ? EAP_ENERGY_AWARE : EAP_MAGNITUDE;
+		o.granularity = (enum wl_granularity)p0->granularity;
+		o.accuracy_bound = p0->accuracy_bound;
+		o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
+		o.rounds = p0->rounds;
+		o.seed = p0->seed;
+		o.finetune.epochs = p0->finetune_epochs;
+		o.finetune.batch = p0->train_batch;
+		o.finetune.lr = p0->train_lr * 0.1;
+		o.finetune.seed = p0->seed;
+		struct energy_ctx ec = {&hw, o.granularity};
+		o.energy = layer_energy_cb;
+		o.energy_ctx = &ec;
+		char label[128];
+		snprintf(label, sizeof label, "%s/%s", sweep_method_names[p0->method],
+			 wl_granularity_names[p0->granularity]);
+		struct eap_status st = {r, label};
+		o.progress = on_layer;
+		o.progress_ctx = &st;
+		struct nn_dataset ft = r->train;
+		if (ft.n > p0->finetune_images)
+			ft.n = p0->finetune_images;
+		struct eap_result res;
+		if ((rc = eap_prune(&m, &ft, &r->val, &o, &res, err)))
+			goto done;
+	}
+	if (!(saved = save_weights(&m, err))) {
+		rc = SIM_ERR_NOMEM;
+		goto done;
+	}
+	for (size_t p = first; p < e->n_points && rc == 0; p++) {
+		if (r->group_of[p] != g)
+			continue;
+		for (int i = 0; i < m.n_layers; i++)
+			if (saved[i])
+				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
+		quantise_weights(&m, e->points[p].wbits);
+		rc = sweep_point_finish(r, &m, &hw, &e->points[p], p, e->ids[p], err);
+	}
+done:
+	free_weights(saved, m.n_layers);
+	nn_model_deinit(&m);
+	sweep_hw_deinit(&hw);
+	return rc;
+}
+
+/* ---- energy-only sweeps -------------------------------------------------- */
+
+int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
+{
+	const struct sweep_point *pt = &r->e->points[p];
+	struct sweep_hw hw;
+	int rc = sweep_hw_load(&hw, pt, r->e->path, r->e->ids[p], err);
+	if (rc)
+		return rc;
+	struct wl_sparsity sp;
+	memset(&sp, 0, sizeof sp);
+	struct net_result en;
+	memset(&en, 0, sizeof en);
+	rc = pt->sparsity[0] ? wl_sparsity_load(&sp, &hw.net, pt->sparsity, err)
+			     : wl_sparsity_dense(&sp, &hw.net, err);
+	if (!rc)
+		rc = sweep_simulate(&hw, &sp, pt->wbits, pt->abits, &en, err);
+	double nonzero = 0, weights = 0, storage = 0;
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(rng, pt->seed);
+	for (int i = 0; !rc && i < hw.net.n_layers; i++) {
+		const struct wl_layer *l = &hw.net.layers[i];
+		uint64_t n = wl_layer_weights(l);
+		if (!n)
+			continue;
+		/* Storage of a random mask at the profile's density and granularity. */
+		struct prune_groups pg;
+		uint8_t *mask = sim_malloc(n, err);
+		if (!mask) {
+			rc = SIM_ERR_NOMEM;
+			break;
+		}
+		double bits = 0;
+		rc = eap_layer_groups(l, sp.layers[i].granularity, 4, &pg, err);
+		if (!rc)
+			rc = storage_mask_random(&pg, sp.layers[i].weight_density, rng, mask, err);
+		if (!rc)
+			rc = sweep_storage_bits(l, mask, n, sp.layers[i].granularity,
+						sweep_word_or(pt->wbits, &hw), &bits, err);
+		nonzero += (double)prune_mask_kept(mask, n);
+		weights += (double)n;
+		storage += bits;
+		free(mask);
+	}
+	gsl_rng_free(rng);
+	if (!rc) {
+		struct row_metrics rm = {NAN, NAN, nonzero, weights, storage, &en, &hw};
+		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);
+	}
+	net_result_deinit(&en);
+	wl_sparsity_deinit(&sp);
+	sweep_hw_deinit(&hw);
+	return rc;
+}
+
