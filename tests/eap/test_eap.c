@@ -186,8 +186,44 @@ static void test_magnitude_coarse(void)
 	free(a);
 }
 
+/* Density mode: every layer ends at the target density (to a group), with no search. */
+static void test_fixed_density(void)
+{
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 9);
+	struct nn_dataset train, val;
+	make_set(&train, 2000, r);
+	make_set(&val, 600, r);
+	struct wl_network net;
+	struct nn_model m;
+	train_baseline(&m, &net, &train);
+	struct eap_opts o;
+	eap_opts_default(&o);
+	o.method = EAP_ENERGY_AWARE;
+	o.fixed_density = 0.3;
+	o.sample_images = 200;
+	o.energy = fake_energy;
+	struct eap_result res;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(eap_prune(&m, &train, &val, &o, &res, &err), 0);
+	CU_ASSERT_EQUAL(res.rounds_done, 1);
+	for (int i = 0; i < m.n_layers; i++) {
+		struct nn_layer *L = &m.layers[i];
+		if (!L->weight.n)
+			continue;
+		double d = (double)prune_mask_kept(L->weight.mask, L->weight.n) / (double)L->weight.n;
+		CU_ASSERT_DOUBLE_EQUAL(d, 0.3, 0.02);
+	}
+	nn_model_deinit(&m);
+	wl_network_deinit(&net);
+	nn_dataset_deinit(&train);
+	nn_dataset_deinit(&val);
+	gsl_rng_free(r);
+}
+
 static const struct test_case cases[] = {
 	{"energy-aware pruning keeps the floor and is reproducible", test_energy_aware_reproducible},
 	{"magnitude 2-D and energy-aware 3-D prune whole groups", test_magnitude_coarse},
+	{"density mode prunes every layer to the target", test_fixed_density},
 };
 TEST_SUITE(eap_prune, cases);
