@@ -97,16 +97,38 @@ static void train_baseline(struct nn_model *m, struct wl_network *net, struct nn
 	CU_ASSERT_EQUAL_FATAL(nn_train(m, train, &t, &err), 0);
 }
 
-static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_out)
-{
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, 9);
+/* A trained baseline on the synthetic task, with its data sets. */
+struct fixture {
+	gsl_rng *r;
 	struct nn_dataset train, val;
-	make_set(&train, 2000, r);
-	make_set(&val, 600, r);
 	struct wl_network net;
 	struct nn_model m;
-	train_baseline(&m, &net, &train);
+};
+
+static void fixture_init(struct fixture *f)
+{
+	f->r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(f->r, 9);
+	make_set(&f->train, 2000, f->r);
+	make_set(&f->val, 600, f->r);
+	train_baseline(&f->m, &f->net, &f->train);
+}
+
+static void fixture_deinit(struct fixture *f)
+{
+	nn_model_deinit(&f->m);
+	wl_network_deinit(&f->net);
+	nn_dataset_deinit(&f->train);
+	nn_dataset_deinit(&f->val);
+	gsl_rng_free(f->r);
+}
+
+static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_out)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct nn_dataset *train = &f.train, *val = &f.val;
+	struct nn_model *m = &f.m;
 
 	struct eap_opts o;
 	eap_opts_default(&o);
@@ -122,10 +144,10 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 	struct eap_result res;
 	struct sim_err err;
 	struct nn_eval ev;
-	CU_ASSERT_EQUAL_FATAL(nn_evaluate(&m, &val, &ev, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_evaluate(m, val, &ev, &err), 0);
 	dec.floor_acc = 100.0 * ev.accuracy - o.accuracy_bound;
 	CU_ASSERT(ev.accuracy > 0.8); /* the task is learnable */
-	int rc = eap_prune(&m, &train, &val, &o, &res, &err);
+	int rc = eap_prune(m, train, val, &o, &res, &err);
 	if (rc)
 		sim_err_print(&err, stderr);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -136,8 +158,8 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 
 	/* Whole groups only: inside each group the mask is constant. */
 	size_t total = 0;
-	for (int i = 0; i < m.n_layers; i++) {
-		struct nn_layer *L = &m.layers[i];
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
 		if (!L->weight.n)
 			continue;
 		struct prune_groups pg;
@@ -154,16 +176,12 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 	}
 	*masks_out = malloc(total);
 	size_t off = 0;
-	for (int i = 0; i < m.n_layers; i++)
-		if (m.layers[i].weight.n) {
-			memcpy(*masks_out + off, m.layers[i].weight.mask, m.layers[i].weight.n);
-			off += m.layers[i].weight.n;
+	for (int i = 0; i < m->n_layers; i++)
+		if (m->layers[i].weight.n) {
+			memcpy(*masks_out + off, m->layers[i].weight.mask, m->layers[i].weight.n);
+			off += m->layers[i].weight.n;
 		}
-	nn_model_deinit(&m);
-	wl_network_deinit(&net);
-	nn_dataset_deinit(&train);
-	nn_dataset_deinit(&val);
-	gsl_rng_free(r);
+	fixture_deinit(&f);
 }
 
 static void test_energy_aware_reproducible(void)
@@ -189,14 +207,9 @@ static void test_magnitude_coarse(void)
 /* Density mode: every layer ends at the target density (to a group), with no search. */
 static void test_fixed_density(void)
 {
-	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(r, 9);
-	struct nn_dataset train, val;
-	make_set(&train, 2000, r);
-	make_set(&val, 600, r);
-	struct wl_network net;
-	struct nn_model m;
-	train_baseline(&m, &net, &train);
+	struct fixture f;
+	fixture_init(&f);
+	struct nn_model *m = &f.m;
 	struct eap_opts o;
 	eap_opts_default(&o);
 	o.method = EAP_ENERGY_AWARE;
@@ -205,20 +218,16 @@ static void test_fixed_density(void)
 	o.energy = fake_energy;
 	struct eap_result res;
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(eap_prune(&m, &train, &val, &o, &res, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(eap_prune(m, &f.train, &f.val, &o, &res, &err), 0);
 	CU_ASSERT_EQUAL(res.rounds_done, 1);
-	for (int i = 0; i < m.n_layers; i++) {
-		struct nn_layer *L = &m.layers[i];
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
 		if (!L->weight.n)
 			continue;
 		double d = (double)prune_mask_kept(L->weight.mask, L->weight.n) / (double)L->weight.n;
 		CU_ASSERT_DOUBLE_EQUAL(d, 0.3, 0.02);
 	}
-	nn_model_deinit(&m);
-	wl_network_deinit(&net);
-	nn_dataset_deinit(&train);
-	nn_dataset_deinit(&val);
-	gsl_rng_free(r);
+	fixture_deinit(&f);
 }
 
 static const struct test_case cases[] = {
