@@ -9,6 +9,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 static_assert(CFG_TYPE_COUNT == 10, "update decode_value for every cfg_type");
 
@@ -337,6 +339,26 @@ static int store_int(const struct cfg_doc *doc, const yaml_node_t *node,
 	return 0;
 }
 
+/* The on-disk check of a path field (enum cfg_path). */
+static int check_path(struct cfg_doc *doc, const yaml_node_t *node, const struct cfg_field *f,
+		      const char *path, struct sim_err *err)
+{
+	if (f->path == CFG_PATH_NONE)
+		return 0;
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return cfg_err_at(err, doc, node, "cannot open %s '%s': %s", f->key, path,
+				  strerror(errno));
+	bool dir = f->path == CFG_PATH_DIR;
+	if (dir ? !S_ISDIR(st.st_mode) : !S_ISREG(st.st_mode))
+		return cfg_err_at(err, doc, node, "%s '%s' is not a %s", f->key, path,
+				  dir ? "directory" : "regular file");
+	if (access(path, dir ? R_OK | X_OK : R_OK) != 0)
+		return cfg_err_at(err, doc, node, "cannot read %s '%s': %s", f->key, path,
+				  strerror(errno));
+	return 0;
+}
+
 int cfg_decode_value(struct cfg_doc *doc, const yaml_node_t *node, const struct cfg_field *f,
 		     void *out, struct sim_err *err)
 {
@@ -359,7 +381,7 @@ int cfg_decode_value(struct cfg_doc *doc, const yaml_node_t *node, const struct 
 			return cfg_err_at(err, doc, node, "'%s' is longer than %zu characters", f->key,
 					  f->size - 1);
 		memcpy(slot, node->data.scalar.value, node->data.scalar.length + 1);
-		return 0;
+		return check_path(doc, node, f, slot, err);
 	}
 	case CFG_ENUM: {
 		assert(f->size == sizeof(int));

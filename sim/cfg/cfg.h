@@ -83,6 +83,16 @@ enum cfg_type {
 	CFG_TYPE_COUNT
 };
 
+/* What a CFG_STRING names on disk: a path there is checked when it is
+ * decoded from a file, so a wrong one is reported at its line and column
+ * before any work starts (relative paths are taken from the working
+ * directory, as the program opens them). */
+enum cfg_path {
+	CFG_PATH_NONE, /* plain text */
+	CFG_PATH_FILE, /* a readable regular file */
+	CFG_PATH_DIR,  /* a readable directory */
+};
+
 /* One row of a decoding table. */
 struct cfg_field {
 	const char *key;
@@ -95,18 +105,23 @@ struct cfg_field {
 	const char *const *names; /* CFG_ENUM */
 	int name_count;
 	const char *help;         /* one line, used in docs and error messages */
+	enum cfg_path path;       /* CFG_STRING: what it must name on disk */
 };
 
 #define CFG_MEMBER_SIZE(st, m) sizeof(((st *)0)->m)
 #define CFG_NUM(st, m, key, ty, lo, hi, dflt, req, hlp) \
-	{ key, ty, offsetof(st, m), CFG_MEMBER_SIZE(st, m), lo, hi, dflt, req, NULL, 0, hlp }
+	{ key, ty, offsetof(st, m), CFG_MEMBER_SIZE(st, m), lo, hi, dflt, req, NULL, 0, hlp, CFG_PATH_NONE }
 #define CFG_I(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_INT, lo, hi, dflt, req, hlp)
 #define CFG_U(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_UINT, lo, hi, dflt, req, hlp)
 #define CFG_D(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_DOUBLE, lo, hi, dflt, req, hlp)
 #define CFG_B(st, m, key, dflt, req, hlp) CFG_NUM(st, m, key, CFG_BOOL, 0, 1, dflt, req, hlp)
 #define CFG_S(st, m, key, dflt, req, hlp) CFG_NUM(st, m, key, CFG_STRING, 0, 0, dflt, req, hlp)
+/* A string that names an existing file or directory (see enum cfg_path). */
+#define CFG_PATH(st, m, key, kind, dflt, req, hlp) \
+	{ key, CFG_STRING, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, NULL, 0, hlp, kind }
 #define CFG_E(st, m, key, nm, cnt, dflt, req, hlp) \
-	{ key, CFG_ENUM, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, nm, cnt, hlp }
+	{ key, CFG_ENUM, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, nm, cnt, hlp, \
+	  CFG_PATH_NONE }
 #define CFG_N(st, m, key, ty, req, hlp) CFG_NUM(st, m, key, ty, 0, 0, NULL, req, hlp)
 
 /* Decodes mapping node into out using fields[0..n). Absent keys take their

@@ -46,8 +46,8 @@ enum { P_METHOD, P_PROFILE, P_QUALITY, P_NORM, P_GRAN, P_BLOCK, P_SCHED, P_STEPS
 static const struct cfg_field prune_fields[] = {
 	[P_METHOD] = CFG_E(struct cmp_prune_recipe, method, "method", cmp_method_names,
 			   CMP_PRUNE_METHOD_COUNT, NULL, true, "none | density | threshold"),
-	[P_PROFILE] = CFG_S(struct cmp_prune_recipe, profile, "profile", NULL, false,
-			    "sparsity profile with per-layer densities"),
+	[P_PROFILE] = CFG_PATH(struct cmp_prune_recipe, profile, "profile", CFG_PATH_FILE, NULL,
+			       false, "sparsity profile with per-layer densities"),
 	[P_QUALITY] = CFG_D(struct cmp_prune_recipe, quality, "quality", 0, 100, "0", false,
 			    "threshold = quality * std-dev of the layer"),
 	[P_NORM] = CFG_E(struct cmp_prune_recipe, norm, "norm", prune_norm_names, PRUNE_NORM_COUNT,

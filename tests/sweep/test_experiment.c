@@ -5,9 +5,14 @@
 #include "sweep/experiment.h"
 #include "test.h"
 
+/* Path fields must name real files: the shipped ones. */
+#define FILES                                                                      \
+	"network: configs/networks/lenet-5.yaml, arch: configs/arch/eyeriss-chip.yaml, " \
+	"energy: energy-tables/eyeriss-65nm.yaml"
+
 static const char *const product =
 	"name: t\n"
-	"base: {network: n.yaml, arch: a.yaml, energy: e.yaml, wbits: 16}\n"
+	"base: {" FILES ", wbits: 16}\n"
 	"axes:\n"
 	"  wbits: [16, 8, 4]\n"
 	"  method: [energy-aware, magnitude]\n";
@@ -31,7 +36,7 @@ static void test_product(void)
 	CU_ASSERT_STRING_EQUAL(sweep_experiment_value(&e, 3, 1), "magnitude");
 	/* Defaults from the table reach every point. */
 	CU_ASSERT_EQUAL(e.points[2].batch, 1);
-	CU_ASSERT_STRING_EQUAL(e.points[2].network, "n.yaml");
+	CU_ASSERT_STRING_EQUAL(e.points[2].network, "configs/networks/lenet-5.yaml");
 	for (size_t i = 0; i < e.n_points; i++)
 		for (size_t j = 0; j < i; j++)
 			CU_ASSERT_STRING_NOT_EQUAL(e.ids[i], e.ids[j]);
@@ -42,7 +47,7 @@ static void test_product(void)
 	memcpy(ids, e.ids, sizeof ids);
 	sweep_experiment_deinit(&e);
 	const char *list = "name: t\n"
-			   "base: {network: n.yaml, arch: a.yaml, energy: e.yaml}\n"
+			   "base: {" FILES "}\n"
 			   "points:\n"
 			   "  - {method: magnitude, wbits: 8}\n"
 			   "  - {wbits: 16, method: energy-aware}\n";
@@ -57,7 +62,7 @@ static void test_single_point(void)
 {
 	struct sweep_experiment e;
 	struct sim_err err;
-	const char *one = "name: one\nbase: {network: n.yaml, arch: a.yaml, energy: e.yaml}\n";
+	const char *one = "name: one\nbase: {" FILES "}\n";
 	CU_ASSERT_EQUAL_FATAL(sweep_experiment_load_string(&e, "o.yaml", one, &err), 0);
 	CU_ASSERT_EQUAL(e.n_points, 1);
 	CU_ASSERT_EQUAL(e.n_axes, 0);
