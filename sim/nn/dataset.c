@@ -122,6 +122,7 @@ int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const ch
 {
 	memset(ds, 0, sizeof *ds);
 	snprintf(ds->source, sizeof ds->source, "%s", images_path);
+	snprintf(ds->labels_source, sizeof ds->labels_source, "%s", labels_path);
 	uint8_t *img = NULL, *lab = NULL;
 	size_t img_size, lab_size, img_off, lab_off;
 	uint32_t idims[3], ldims[1];

@@ -26,6 +26,7 @@ struct nn_dataset {
 	float *images;       /* owned: n * c*h*w floats, NCHW */
 	uint8_t *labels;     /* owned: n labels */
 	char source[256];    /* image file, for messages */
+	char labels_source[256]; /* label file, for messages */
 };
 
 /* Loads an image file and a label file. Labels must be < max_classes. Caller

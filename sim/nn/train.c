@@ -67,7 +67,7 @@ static int data_check(const struct nn_model *m, const struct nn_dataset *data,
 				   "images are %ux%ux%u but network '%s' expects %ux%ux%u", data->c,
 				   data->h, data->w, m->net.name, in.c, in.h, in.w);
 	if (data->n_classes > m->n_classes)
-		return sim_err_set(err, SIM_ERR_DATA, data->source, 0, 0,
+		return sim_err_set(err, SIM_ERR_DATA, data->labels_source, 0, 0,
 				   "labels go up to %u but network '%s' has %u outputs",
 				   data->n_classes - 1, m->net.name, m->n_classes);
 	if (data->n == 0)

@@ -13,6 +13,8 @@
 #include <gsl/gsl_rng.h>
 
 #include "nn/dataset.h"
+#include "nn/model.h"
+#include "nn/train.h"
 #include "test.h"
 
 static char dir[64];
@@ -199,8 +201,41 @@ static void test_bad(void)
 	remove_dir();
 }
 
+/* Data that does not fit the network is refused, naming the culprit file:
+ * the label file when labels exceed the outputs, the image file when the
+ * image shape differs. */
+static void test_mismatch(void)
+{
+	make_dir();
+	write_good("t10k", 0); /* 6 images 4x5, labels 0..2 */
+	struct nn_dataset d;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(nn_dataset_load_dir(&d, dir, "t10k", &err), 0);
+	static const char *const nets[2] = {
+		"name: two\ninput: {channels: 1, height: 4, width: 5}\n"
+		"layers: [{name: fc, type: fc, out_features: 2}]\n",
+		"name: wide\ninput: {channels: 1, height: 4, width: 6}\n"
+		"layers: [{name: fc, type: fc, out_features: 3}]\n",
+	};
+	static const char *const culprit[2] = {"t10k-labels-idx1-ubyte", "t10k-images-idx3-ubyte"};
+	for (int i = 0; i < 2; i++) {
+		struct wl_network net;
+		struct nn_model m;
+		CU_ASSERT_EQUAL_FATAL(wl_network_load_string(&net, "n.yaml", nets[i], &err), 0);
+		CU_ASSERT_EQUAL_FATAL(nn_model_init(&m, &net, 4, 1, &err), 0);
+		struct nn_eval ev;
+		CU_ASSERT_EQUAL(nn_evaluate(&m, &d, &ev, &err), SIM_ERR_DATA);
+		CU_ASSERT(strstr(err.file, culprit[i]) != NULL);
+		nn_model_deinit(&m);
+		wl_network_deinit(&net);
+	}
+	nn_dataset_deinit(&d);
+	remove_dir();
+}
+
 static const struct test_case cases[] = {
 	{"good files, split, normalisation", test_good},
 	{"bad files", test_bad},
+	{"data that does not fit the network names its file", test_mismatch},
 };
 TEST_SUITE(nn_dataset, cases);
