@@ -155,6 +155,48 @@ static void append_made(char *made, size_t size, const char *name)
 	snprintf(made + used, size - used, "%s%s.png %s.svg", used ? " " : "", name, name);
 }
 
+/* Labelled tics for a log axis over [lo, hi]: gnuplot labels only whole
+ * decades, so a range inside one decade (the usual accuracy-energy plot)
+ * would show one number or none. Takes the sparsest of the mantissa sets
+ * below that puts at least three tics inside the range (the densest when
+ * none does), and writes them labelled like "2e+07" (gnuplot sorts the list). */
+static void log_tics(FILE *g, const char *axis, double lo, double hi)
+{
+	if (!(lo > 0) || !(hi >= lo) || !isfinite(hi))
+		return;
+	static const double sets[][10] = {
+		{1}, {1, 2, 5}, {1, 2, 3, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8},
+	};
+	static const int set_len[] = {1, 3, 4, 6, 10};
+	enum { N_SETS = sizeof set_len / sizeof set_len[0] };
+	int k0 = (int)floor(log10(lo)) - 1, k1 = (int)ceil(log10(hi));
+	int pick = N_SETS - 1;
+	for (int s = 0; s < N_SETS; s++) {
+		int inside = 0;
+		for (int k = k0; k <= k1; k++)
+			for (int i = 0; i < set_len[s]; i++) {
+				double v = sets[s][i] * pow(10.0, k);
+				inside += v >= lo && v <= hi;
+			}
+		if (inside >= 3) {
+			pick = s;
+			break;
+		}
+	}
+	fprintf(g, "set %stics (", axis);
+	const char *sep = "";
+	for (int k = k0; k <= k1; k++)
+		for (int i = 0; i < set_len[pick]; i++) {
+			double v = sets[pick][i] * pow(10.0, k);
+			/* a little beyond each end, for the padded range */
+			if (v < lo / 1.5 || v > hi * 1.5)
+				continue;
+			fprintf(g, "%s\"%ge%+03d\" %.6g", sep, sets[pick][i], k, v);
+			sep = ", ";
+		}
+	fprintf(g, ")\nset m%stics 10\n", axis);
+}
+
 /* gnuplot point types that stay distinct in PNG and SVG: circle, square,
  * triangle, inverted triangle, diamond, pentagon, filled and open. */
 #define N_SHAPES 6
@@ -192,6 +234,7 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 	/* The baseline row shares no category: it is drawn filled with its own colour. */
 	fprintf(f, "# x y colour point_type pareto\n");
 	size_t n_front = 0;
+	double x_lo = INFINITY, x_hi = -INFINITY, y_lo = INFINITY, y_hi = -INFINITY;
 	for (size_t i = 0; i < d->r->n_rows; i++) {
 		double x = cell_num(d, i, d->c_energy);
 		double y = d->energy_only ? cell_num(d, i, d->c_cycles) : cell_num(d, i, d->c_acc);
@@ -203,6 +246,10 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 		bool open = d->c_fill >= 0 && is_open(fills, n_fill, fl);
 		int p = (int)cell_num(d, i, d->c_pareto) == 1;
 		n_front += p;
+		x_lo = fmin(x_lo, x);
+		x_hi = fmax(x_hi, x);
+		y_lo = fmin(y_lo, y);
+		y_hi = fmax(y_hi, y);
 		fprintf(f, "%.9g %.9g %d %d %d\n", x, y, c, open ? open_pt[sh] : filled_pt[sh], p);
 	}
 	if (close_out(f, dir, "pareto.dat", err))
@@ -212,12 +259,15 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 		return SIM_ERR_IO;
 	script_head(g, "pareto", "1000,650");
 	fprintf(g, "set logscale x\nset xlabel 'Energy per batch (%s, log scale)'\n"
-		   "set autoscale xfix\nset offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
+		   "set autoscale xfix\nset autoscale yfix\n"
+		   "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
 		d->unit);
-	if (d->energy_only)
+	log_tics(g, "x", x_lo, x_hi);
+	if (d->energy_only) {
 		fprintf(g, "set logscale y\nset ylabel 'Cycles (log scale)'\n"
 			   "set title 'Energy vs cycles: every point, Pareto front as a line'\n");
-	else
+		log_tics(g, "y", y_lo, y_hi);
+	} else
 		fprintf(g, "set ylabel 'Top-1 test accuracy (%%)'\n"
 			   "set title 'Accuracy vs energy: every point, Pareto front as a line'\n");
 	fprintf(g, "plot \\\n");
@@ -407,8 +457,18 @@ static int plot_series(const struct plot_data *d, const char *dir, const char *n
 	}
 	fprintf(f, "# x accuracy energy category\n");
 	fprintf(fb, "# x best_accuracy lowest_energy category\n");
+	double e_lo = INFINITY, e_hi = -INFINITY;
+	double xs[16]; /* the distinct x values (bit widths), for the tics */
+	int n_xs = 0;
 	for (size_t i = 0; i < n; i++) {
+		int seen = 0;
+		for (int k = 0; k < n_xs; k++)
+			seen |= xs[k] == pts[i].x;
+		if (!seen && n_xs < 16)
+			xs[n_xs++] = pts[i].x;
 		fprintf(f, "%.9g %.9g %.9g %d\n", pts[i].x, pts[i].acc, pts[i].energy, pts[i].cat);
+		e_lo = fmin(e_lo, pts[i].energy);
+		e_hi = fmax(e_hi, pts[i].energy);
 		if (i > 0 && pts[i].cat == pts[i - 1].cat && pts[i].x == pts[i - 1].x)
 			continue;
 		double top = pts[i].acc, low = pts[i].energy;
@@ -428,10 +488,19 @@ static int plot_series(const struct plot_data *d, const char *dir, const char *n
 	fprintf(g, "set xlabel '%s'\nset ylabel 'Top-1 test accuracy (%%)'\nset title '%s'\n", xlabel,
 		title);
 	int with_energy = strcmp(name, "bitwidth") == 0;
-	if (with_energy)
+	if (with_energy) {
 		fprintf(g, "set y2label 'Energy per batch (%s, log scale)'\nset logscale y2\n"
 			   "set y2tics\nset ytics nomirror\n",
 			d->unit);
+		log_tics(g, "y2", e_lo, e_hi);
+		/* bit widths double: a log2 axis with a tic at each one swept */
+		if (n_xs > 0 && xs[0] > 0) {
+			fprintf(g, "set logscale x 2\nset xtics (");
+			for (int k = 0; k < n_xs; k++)
+				fprintf(g, "%s%.9g", k ? ", " : "", xs[k]);
+			fprintf(g, ")\nset offsets graph 0.05, graph 0.05, 0, 0\n");
+		}
+	}
 	fprintf(g, "plot \\\n");
 	int series = n_cat ? n_cat : 1;
 	for (int c = 0; c < series; c++) {

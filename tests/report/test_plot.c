@@ -54,6 +54,28 @@ static int is_svg(const char *dir, const char *name)
 	return strstr(buf, "<svg") != NULL && n > 1000;
 }
 
+/* Labelled tics of the log axis `axis` in dir/name.gp that fall inside [lo, hi]. */
+static int tics_inside(const char *dir, const char *name, const char *axis, double lo, double hi)
+{
+	char path[256], line[1024], want[32];
+	snprintf(path, sizeof path, "%s/%s.gp", dir, name);
+	snprintf(want, sizeof want, "set %stics (", axis);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return -1;
+	int inside = 0;
+	while (fgets(line, sizeof line, f))
+		if (strncmp(line, want, strlen(want)) == 0)
+			/* entries are "label" value */
+			for (char *q = strchr(line, '"'); q && (q = strchr(q + 1, '"'));
+			     q = strchr(q + 1, '"')) {
+				double v = strtod(q + 1, NULL);
+				inside += v >= lo && v <= hi;
+			}
+	fclose(f);
+	return inside;
+}
+
 static const char *const header =
 	"point,granularity,wbits,method,accuracy,accuracy_floor,energy_total,energy_dram,"
 	"energy_glb,energy_array,energy_rf,energy_mac,energy_ifmap,energy_weight,energy_psum,"
@@ -92,6 +114,9 @@ static void test_accuracy_sweep(void)
 		CU_ASSERT(is_svg(dir, names[i]));
 		CU_ASSERT_PTR_NOT_NULL(strstr(made, names[i]));
 	}
+	/* Energies span 460..1000, inside one decade: the log axis still
+	 * carries at least three labelled tics within the data. */
+	CU_ASSERT(tics_inside(dir, "pareto", "x", 460, 1000) >= 3);
 	remove_dir(dir);
 }
 
