@@ -158,7 +158,7 @@ static void append_made(char *made, size_t size, const char *name)
 /* Labelled tics for a log axis over [lo, hi]: gnuplot labels only whole
  * decades, so a range inside one decade (the usual accuracy-energy plot)
  * would show one number or none. Takes the sparsest of the mantissa sets
- * below that puts at least three tics inside the range (the densest when
+ * below that puts at least four tics inside the range (the densest when
  * none does), and writes them labelled like "2e+07" (gnuplot sorts the list). */
 static void log_tics(FILE *g, const char *axis, double lo, double hi)
 {
@@ -178,7 +178,7 @@ static void log_tics(FILE *g, const char *axis, double lo, double hi)
 				double v = sets[s][i] * pow(10.0, k);
 				inside += v >= lo && v <= hi;
 			}
-		if (inside >= 3) {
+		if (inside >= 4) {
 			pick = s;
 			break;
 		}
