@@ -20,7 +20,11 @@
  * The search. Dimensions are chosen one at a time; after each choice the
  * partial mapping (unchosen dimensions at 1) is checked against the PE array,
  * RF and GLB: footprints only grow as factors are added, so a partial mapping
- * that does not fit prunes its whole subtree. Threads take the choices of the
+ * that does not fit prunes its whole subtree. At a complete factorisation, each
+ * DRAM order's GLB fill counts give the DRAM energy, which with the MACs and
+ * the fixed RF reads is a lower bound on the total: an order whose bound is already worse than the best so far is not
+ * counted further (dram_bound_loses). Both cuts are exact: the answer is the
+ * one the full enumeration gives (tests compare the two). Threads take the choices of the
  * first dimension from a shared counter; each keeps its own best result, and
  * the results are merged with a total order (objective, then energy, then cycles,
  * then the mapping's bytes), so the answer does not depend on the thread count. The
@@ -58,6 +62,7 @@ struct search {
 	const struct model_layer_in *in;
 	enum arch_dataflow df;
 	enum model_objective obj;
+	bool exhaustive;
 	struct model_costs costs;
 	uint8_t orders[2][ORD_COUNT][DIM_COUNT];
 	struct choice *list[DIM_COUNT];
@@ -174,6 +179,26 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
 	return false;
 }
 
+/* True when no completion of DRAM counts f_d can beat w's best: the energy
+ * of the DRAM accesses, the MACs and the RF reads of kept ifmaps and weights
+ * is a lower bound on the total, since every other access adds energy >= 0
+ * (and floating-point sums of non-negative terms are monotone, so the bound
+ * holds exactly as computed), and the cycles are exact already. Only a strictly worse bound prunes, so ties are decided as
+ * without it. */
+static bool dram_bound_loses(const struct worker *w, const struct model_nest *nest,
+			     const uint64_t f_d[TY_COUNT], uint64_t pes)
+{
+	const struct search *s = w->s;
+	if (!w->best.ok || s->exhaustive)
+		return false;
+	struct model_counts n;
+	model_nest_fixed_counts(nest, f_d, &n);
+	double e, cyc;
+	model_costs_score(&s->costs, &n, pes, &e, &cyc);
+	return model_objective(s->obj, e, cyc) >
+	       model_objective(s->obj, w->best.energy_total, w->best.cycles);
+}
+
 static void evaluate_leaf(struct worker *w)
 {
 	struct search *s = w->s;
@@ -181,21 +206,39 @@ static void evaluate_leaf(struct worker *w)
 	uint64_t pes = mapping_pes(&w->m);
 	struct model_nest nest;
 	model_nest_init(&nest, &w->m, &s->in->shape);
-	/* Each level's share of the counts depends on its own order only. */
+	/* Each level's share of the counts depends on its own order only. DRAM
+	 * orders come first: their GLB fill counts alone may rule them out. */
 	uint64_t f_d[ORD_COUNT][TY_COUNT], part[2][ORD_COUNT][2 * TY_COUNT];
-	bool dup[2][ORD_COUNT];
-	for (int lv = LV_DRAM; lv <= LV_GLB; lv++)
-		for (int i = 0; i < ORD_COUNT; i++) {
-			dup[lv][i] = same_as_earlier(w, lv, i);
-			if (dup[lv][i])
-				continue;
-			memcpy(w->m.order[lv], s->orders[lv][i], DIM_COUNT);
-			model_nest_array_part(&nest, &w->m, lv, part[lv][i]);
-			if (lv == LV_DRAM)
-				model_nest_count_glb(&nest, &w->m, f_d[i]);
-		}
+	bool dup[2][ORD_COUNT], live[ORD_COUNT];
+	int n_glb = 0, n_live = 0;
+	for (int j = 0; j < ORD_COUNT; j++) {
+		dup[LV_GLB][j] = same_as_earlier(w, LV_GLB, j);
+		n_glb += !dup[LV_GLB][j];
+	}
 	for (int i = 0; i < ORD_COUNT; i++) {
+		dup[LV_DRAM][i] = same_as_earlier(w, LV_DRAM, i);
+		live[i] = false;
 		if (dup[LV_DRAM][i])
+			continue;
+		w->stats.mappings += (uint64_t)n_glb;
+		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
+		model_nest_count_glb(&nest, &w->m, f_d[i]);
+		if (dram_bound_loses(w, &nest, f_d[i], pes))
+			continue;
+		model_nest_array_part(&nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
+		live[i] = true;
+		n_live++;
+	}
+	if (!n_live)
+		return;
+	for (int j = 0; j < ORD_COUNT; j++) {
+		if (dup[LV_GLB][j])
+			continue;
+		memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
+		model_nest_array_part(&nest, &w->m, LV_GLB, part[LV_GLB][j]);
+	}
+	for (int i = 0; i < ORD_COUNT; i++) {
+		if (!live[i])
 			continue;
 		for (int j = 0; j < ORD_COUNT; j++) {
 			if (dup[LV_GLB][j])
@@ -270,6 +313,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	s.in = in;
 	s.df = df;
 	s.obj = o->objective;
+	s.exhaustive = o->exhaustive;
 	atomic_init(&s.next, 0);
 	model_costs_init(&s.costs, a, t, bits, in);
 	for (int k = 0; k < 2; k++) {
@@ -319,6 +363,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	if (stats)
 		for (int i = 0; i < nthreads; i++) {
 			stats->considered += w[i].stats.considered;
+			stats->mappings += w[i].stats.mappings;
 			stats->evaluated += w[i].stats.evaluated;
 		}
 	rc = 0;

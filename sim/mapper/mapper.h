@@ -13,12 +13,16 @@
 
 struct mapper_opts {
 	enum model_objective objective;
-	int threads; /* >= 1 */
+	int threads;     /* >= 1 */
+	bool exhaustive; /* evaluate every mapping in full, without the DRAM bound
+			    (the same answer, slower: a reference for tests) */
 };
 
 struct mapper_stats {
 	uint64_t considered; /* complete factorisations reached (before capacity checks) */
-	uint64_t evaluated;  /* mappings (factors x loop orders) evaluated by the model */
+	uint64_t mappings;   /* fitting mappings (factors x distinct loop orders) searched */
+	uint64_t evaluated;  /* of those, evaluated in full; the rest lost on the DRAM
+				bound (this split depends on the thread schedule) */
 };
 
 /* Searches the mappings of layer in under dataflow df (the arch's storage as

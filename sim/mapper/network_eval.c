@@ -46,7 +46,7 @@ int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 		return SIM_ERR_NOMEM;
 	out->ok = true;
 	out->batch = batch;
-	struct mapper_opts mo = {o->objective, o->threads};
+	struct mapper_opts mo = {o->objective, o->threads, false};
 	for (int i = 0; i < net->n_layers; i++) {
 		if (!wl_layer_has_weights(&net->layers[i]))
 			continue;

@@ -286,6 +286,31 @@ void model_nest_count_array(const struct model_nest *nest, const struct mapping 
 	model_nest_array_finish(nest, dram_part, glb_part, f_p, f_s);
 }
 
+/* DRAM accesses of type ti: psums are written once per fetch and read back
+ * on every fetch but the first of each output. */
+static uint64_t dram_accesses(const struct model_nest *nest, const uint64_t f_d[TY_COUNT], int ti)
+{
+	return ti == TY_PSUM ? 2 * f_d[ti] - nest->outputs : f_d[ti];
+}
+
+/* RF reads of a kept ifmap or weight: one per MAC. */
+static uint64_t rf_reads(const struct model_nest *nest, int ti)
+{
+	return map_dataflow_keeps(nest->df, (enum map_type)ti) ? nest->macs : 0;
+}
+
+void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
+			     struct model_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	out->macs = nest->macs;
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		out->acc[ti][EN_DRAM] = dram_accesses(nest, f_d, ti);
+		if (ti != TY_PSUM)
+			out->acc[ti][EN_RF] = rf_reads(nest, ti);
+	}
+}
+
 void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
 			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
 			struct model_counts *out)
@@ -295,16 +320,15 @@ void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COU
 	for (int ti = 0; ti < TY_COUNT; ti++) {
 		bool kept = map_dataflow_keeps(nest->df, (enum map_type)ti);
 		uint64_t *acc = out->acc[ti];
+		acc[EN_DRAM] = dram_accesses(nest, f_d, ti);
 		if (ti == TY_PSUM) {
-			acc[EN_DRAM] = 2 * f_d[ti] - nest->outputs;
 			acc[EN_GLB] = 2 * (f_p[ti] - f_d[ti]);
 			acc[EN_ARRAY] = f_s[ti] - f_p[ti];
 			acc[EN_RF] = kept ? 2 * (macs - f_s[ti]) : 0;
 		} else {
-			acc[EN_DRAM] = f_d[ti];
 			acc[EN_GLB] = f_p[ti];
 			acc[EN_ARRAY] = f_s[ti];
-			acc[EN_RF] = kept ? macs : 0;
+			acc[EN_RF] = rf_reads(nest, ti);
 		}
 	}
 }

@@ -120,7 +120,7 @@ void report_energy_table(FILE *out, const struct energy_run_info *info, const st
 		pct * tot.energy_type[TY_PSUM], pct * tot.energy_mac);
 	if (!r->ok)
 		fprintf(out, "some layers have no feasible mapping; totals leave them out\n");
-	fprintf(out, "mappings (%llu evaluated):\n", (unsigned long long)r->stats.evaluated);
+	fprintf(out, "mappings (%llu searched):\n", (unsigned long long)r->stats.mappings);
 	for (int i = 0; i < r->n; i++) {
 		const struct net_layer_result *lr = &r->layers[i];
 		if (!lr->r.ok)
@@ -236,10 +236,10 @@ void report_energy_json(FILE *out, const struct energy_run_info *info, const str
 	fprintf(out, ", \"sparsity\": ");
 	json_string(out, info->sparsity);
 	fprintf(out, ", \"batch\": %u, \"objective\": \"%s\", \"bits\": {\"weight\": %u, "
-		     "\"ifmap\": %u, \"psum\": %u}, \"mappings_evaluated\": %llu, \"feasible\": %s,\n"
+		     "\"ifmap\": %u, \"psum\": %u}, \"mappings_searched\": %llu, \"feasible\": %s,\n"
 		     " \"layers\": [\n", r->batch, model_objective_names[info->objective],
 		info->bits.weight, info->bits.ifmap, info->bits.psum,
-		(unsigned long long)r->stats.evaluated, r->ok ? "true" : "false");
+		(unsigned long long)r->stats.mappings, r->ok ? "true" : "false");
 	for (int i = 0; i < r->n; i++) {
 		const struct net_layer_result *lr = &r->layers[i];
 		struct row w = layer_row(lr);

@@ -106,7 +106,7 @@ static void test_mapper_beats_samples(void)
 	for (int df = 0; df < ARCH_DF_COUNT; df++) {
 		struct arch a = small_arch((enum arch_dataflow)df);
 		struct model_bits bits = model_bits_default(&a);
-		struct mapper_opts o = {OBJ_ENERGY, 2};
+		struct mapper_opts o = {OBJ_ENERGY, 2, false};
 		struct model_layer_result best, again, x;
 		struct sim_err err;
 		CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, a.dataflow, &o, &best,
@@ -131,6 +131,52 @@ static void test_mapper_beats_samples(void)
 	gsl_rng_free(r);
 }
 
+/* The DRAM-energy bound only skips mappings that cannot win: on random small
+ * layers, for every dataflow and objective, the bounded search returns the
+ * exhaustive search's mapping, energy and cycles, over the same space. */
+static void test_bound_is_exact(void)
+{
+	struct energy_table t = eyeriss_table();
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 11);
+	uint64_t searched = 0, evaluated = 0;
+	for (int trial = 0; trial < 6; trial++) {
+		static const uint32_t sizes[] = {1, 2, 3, 4, 6, 8, 12};
+		struct model_layer_in in = {.groups = 1, .weight_density = 1, .ifmap_density = 1,
+					    .ofmap_density = 1};
+		for (int d = 0; d < DIM_COUNT; d++)
+			in.shape.size[d] = sizes[gsl_rng_uniform_int(r, 7)];
+		in.shape.size[DIM_R] = in.shape.size[DIM_S] = 1 + (uint32_t)gsl_rng_uniform_int(r, 3);
+		in.shape.U = 1 + (uint32_t)gsl_rng_uniform_int(r, 2);
+		for (int df = 0; df < ARCH_DF_COUNT; df++)
+			for (int ob = 0; ob < OBJ_COUNT; ob++) {
+				struct arch a = small_arch((enum arch_dataflow)df);
+				a.dram_bytes_per_cycle = trial % 2 ? 2.0 : 0.0;
+				struct model_bits bits = model_bits_default(&a);
+				struct mapper_opts full = {(enum model_objective)ob, 2, true};
+				struct mapper_opts cut = {(enum model_objective)ob, 2, false};
+				struct model_layer_result x, y;
+				struct mapper_stats sx = {0}, sy = {0};
+				struct sim_err err;
+				CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, a.dataflow,
+									  &full, &x, &sx, &err), 0);
+				CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, a.dataflow,
+									  &cut, &y, &sy, &err), 0);
+				CU_ASSERT_EQUAL(x.ok, y.ok);
+				CU_ASSERT_EQUAL(memcmp(&x.map, &y.map, sizeof x.map), 0);
+				CU_ASSERT_EQUAL(x.energy_total, y.energy_total);
+				CU_ASSERT_EQUAL(x.cycles, y.cycles);
+				CU_ASSERT_EQUAL(sx.mappings, sy.mappings);
+				CU_ASSERT_EQUAL(sx.evaluated, sx.mappings);
+				searched += sy.mappings;
+				evaluated += sy.evaluated;
+			}
+	}
+	/* and it does cut: most of the space is decided by the bound */
+	CU_ASSERT(evaluated < searched / 2);
+	gsl_rng_free(r);
+}
+
 static void test_threads_and_infeasible(void)
 {
 	struct energy_table t = eyeriss_table();
@@ -141,16 +187,18 @@ static void test_threads_and_infeasible(void)
 		.groups = 2, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
 	};
 	struct model_layer_result one, two;
-	struct mapper_stats s1 = {0, 0}, s2 = {0, 0};
+	struct mapper_stats s1 = {0}, s2 = {0};
 	struct sim_err err;
-	struct mapper_opts o1 = {OBJ_EDP, 1}, o2 = {OBJ_EDP, 2};
+	struct mapper_opts o1 = {OBJ_EDP, 1, false}, o2 = {OBJ_EDP, 2, false};
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o1, &one, &s1, &err), 0);
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o2, &two, &s2, &err), 0);
 	CU_ASSERT(one.ok && two.ok);
 	CU_ASSERT_EQUAL(memcmp(&one.map, &two.map, sizeof one.map), 0);
-	CU_ASSERT_EQUAL(s1.evaluated, s2.evaluated);
-	/* A filter taller than the PE array cannot be folded in RS without DRAM R loops? It can
-	 * (R goes to the GLB); a 2-byte GLB cannot hold anything. */
+	/* the space searched does not depend on the threads (how much of it the
+	 * DRAM bound cuts does) */
+	CU_ASSERT_EQUAL(s1.mappings, s2.mappings);
+	CU_ASSERT_EQUAL(s1.considered, s2.considered);
+	/* A 2-byte GLB holds nothing: the layer is a result with its reason. */
 	a.glb_bytes = 2;
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o1, &one, NULL, &err), 0);
 	CU_ASSERT_FALSE(one.ok);
@@ -264,7 +312,7 @@ static void test_sparsity_effects(void)
 		.shape = {.size = {2, 8, 6, 4, 4, 3, 3}, .U = 1},
 		.groups = 1, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
 	};
-	struct mapper_opts o = {OBJ_ENERGY, 1};
+	struct mapper_opts o = {OBJ_ENERGY, 1, false};
 	struct model_layer_result dense, x;
 	struct sim_err err;
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o, &dense, NULL,
@@ -382,6 +430,7 @@ static void test_allocation_failures(void)
 
 static const struct test_case cases[] = {
 	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
+	{"the DRAM bound returns the exhaustive answer", test_bound_is_exact},
 	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
 	{"Eyeriss m n e p q r t become factors", test_rs_parameters},
 	{"AlexNet totals, replay of saved mappings, Han 2015 weights", test_network_replay_and_totals},
