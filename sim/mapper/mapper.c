@@ -21,8 +21,8 @@
  * partial mapping (unchosen dimensions at 1) is checked against the PE array,
  * RF and GLB: footprints only grow as factors are added, so a partial mapping
  * that does not fit prunes its whole subtree. At a complete factorisation, each
- * DRAM order's GLB fill counts give the DRAM energy, which with the MACs and
- * the fixed RF reads is a lower bound on the total: an order whose bound is already worse than the best so far is not
+ * DRAM order's GLB fill counts give the DRAM energy, which with the other
+ * counts known at that point is a lower bound on the total: an order whose bound is already worse than the best so far is not
  * counted further (dram_bound_loses). Both cuts are exact: the answer is the
  * one the full enumeration gives (tests compare the two). Threads take the choices of the
  * first dimension from a shared counter; each keeps its own best result, and
@@ -180,7 +180,8 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
 }
 
 /* True when no completion of DRAM counts f_d can beat w's best: the energy
- * of the DRAM accesses, the MACs and the RF reads of kept ifmaps and weights
+ * of the counts known from f_d alone (model_nest_fixed_counts: DRAM, MACs,
+ * RF reads of kept ifmaps and weights, all of a type the RF does not keep)
  * is a lower bound on the total, since every other access adds energy >= 0
  * (and floating-point sums of non-negative terms are monotone, so the bound
  * holds exactly as computed), and the cycles are exact already. Only a strictly worse bound prunes, so ties are decided as

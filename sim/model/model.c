@@ -293,10 +293,23 @@ static uint64_t dram_accesses(const struct model_nest *nest, const uint64_t f_d[
 	return ti == TY_PSUM ? 2 * f_d[ti] - nest->outputs : f_d[ti];
 }
 
-/* RF reads of a kept ifmap or weight: one per MAC. */
-static uint64_t rf_reads(const struct model_nest *nest, int ti)
+/* Eq. 3/4 counts of type ti at every level from the words entering the GLB
+ * (f_d), the array (f_p) and the PEs (f_s). */
+static void type_counts(const struct model_nest *nest, int ti, const uint64_t f_d[TY_COUNT],
+			uint64_t f_p, uint64_t f_s, uint64_t acc[EN_LEVEL_COUNT])
 {
-	return map_dataflow_keeps(nest->df, (enum map_type)ti) ? nest->macs : 0;
+	bool kept = map_dataflow_keeps(nest->df, (enum map_type)ti);
+	acc[EN_DRAM] = dram_accesses(nest, f_d, ti);
+	if (ti == TY_PSUM) {
+		acc[EN_GLB] = 2 * (f_p - f_d[ti]);
+		acc[EN_ARRAY] = f_s - f_p;
+		acc[EN_RF] = kept ? 2 * (nest->macs - f_s) : 0;
+	} else {
+		acc[EN_GLB] = f_p;
+		acc[EN_ARRAY] = f_s;
+		/* a kept ifmap or weight is read from the RF once per MAC */
+		acc[EN_RF] = kept ? nest->macs : 0;
+	}
 }
 
 void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
@@ -305,9 +318,14 @@ void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[T
 	memset(out, 0, sizeof *out);
 	out->macs = nest->macs;
 	for (int ti = 0; ti < TY_COUNT; ti++) {
+		if (!map_dataflow_keeps(nest->df, (enum map_type)ti)) {
+			/* the array counts of a type the RF does not keep are known */
+			type_counts(nest, ti, f_d, nest->f_p[ti], nest->f_s[ti], out->acc[ti]);
+			continue;
+		}
 		out->acc[ti][EN_DRAM] = dram_accesses(nest, f_d, ti);
 		if (ti != TY_PSUM)
-			out->acc[ti][EN_RF] = rf_reads(nest, ti);
+			out->acc[ti][EN_RF] = nest->macs;
 	}
 }
 
@@ -315,22 +333,9 @@ void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COU
 			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
 			struct model_counts *out)
 {
-	uint64_t macs = nest->macs;
-	out->macs = macs;
-	for (int ti = 0; ti < TY_COUNT; ti++) {
-		bool kept = map_dataflow_keeps(nest->df, (enum map_type)ti);
-		uint64_t *acc = out->acc[ti];
-		acc[EN_DRAM] = dram_accesses(nest, f_d, ti);
-		if (ti == TY_PSUM) {
-			acc[EN_GLB] = 2 * (f_p[ti] - f_d[ti]);
-			acc[EN_ARRAY] = f_s[ti] - f_p[ti];
-			acc[EN_RF] = kept ? 2 * (macs - f_s[ti]) : 0;
-		} else {
-			acc[EN_GLB] = f_p[ti];
-			acc[EN_ARRAY] = f_s[ti];
-			acc[EN_RF] = rf_reads(nest, ti);
-		}
-	}
+	out->macs = nest->macs;
+	for (int ti = 0; ti < TY_COUNT; ti++)
+		type_counts(nest, ti, f_d, f_p[ti], f_s[ti], out->acc[ti]);
 }
 
 void model_layer_count(const struct mapping *m, const struct map_layer *l,

@@ -107,8 +107,8 @@ void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COU
 			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
 			struct model_counts *out);
 /* The counts of model_nest_combine that the array counts do not change: the
- * DRAM column and the RF reads of kept ifmaps and weights (one per MAC);
- * every other entry 0. They give a lower bound on a mapping's energy (every
+ * DRAM column, the RF reads of kept ifmaps and weights (one per MAC) and
+ * every count of a type the RF does not keep; every other entry 0. They give a lower bound on a mapping's energy (every
  * access costs energy >= 0) and its exact cycles (which see only DRAM). */
 void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
 			     struct model_counts *out);
