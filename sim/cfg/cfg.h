@@ -109,8 +109,11 @@ struct cfg_field {
 };
 
 #define CFG_MEMBER_SIZE(st, m) sizeof(((st *)0)->m)
+/* Every row macro below fills all fields through this one. */
+#define CFG_FIELD(st, m, key, ty, lo, hi, dflt, req, nm, cnt, hlp, path) \
+	{ key, ty, offsetof(st, m), CFG_MEMBER_SIZE(st, m), lo, hi, dflt, req, nm, cnt, hlp, path }
 #define CFG_NUM(st, m, key, ty, lo, hi, dflt, req, hlp) \
-	{ key, ty, offsetof(st, m), CFG_MEMBER_SIZE(st, m), lo, hi, dflt, req, NULL, 0, hlp, CFG_PATH_NONE }
+	CFG_FIELD(st, m, key, ty, lo, hi, dflt, req, NULL, 0, hlp, CFG_PATH_NONE)
 #define CFG_I(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_INT, lo, hi, dflt, req, hlp)
 #define CFG_U(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_UINT, lo, hi, dflt, req, hlp)
 #define CFG_D(st, m, key, lo, hi, dflt, req, hlp) CFG_NUM(st, m, key, CFG_DOUBLE, lo, hi, dflt, req, hlp)
@@ -118,10 +121,9 @@ struct cfg_field {
 #define CFG_S(st, m, key, dflt, req, hlp) CFG_NUM(st, m, key, CFG_STRING, 0, 0, dflt, req, hlp)
 /* A string that names an existing file or directory (see enum cfg_path). */
 #define CFG_PATH(st, m, key, kind, dflt, req, hlp) \
-	{ key, CFG_STRING, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, NULL, 0, hlp, kind }
+	CFG_FIELD(st, m, key, CFG_STRING, 0, 0, dflt, req, NULL, 0, hlp, kind)
 #define CFG_E(st, m, key, nm, cnt, dflt, req, hlp) \
-	{ key, CFG_ENUM, offsetof(st, m), CFG_MEMBER_SIZE(st, m), 0, 0, dflt, req, nm, cnt, hlp, \
-	  CFG_PATH_NONE }
+	CFG_FIELD(st, m, key, CFG_ENUM, 0, 0, dflt, req, nm, cnt, hlp, CFG_PATH_NONE)
 #define CFG_N(st, m, key, ty, req, hlp) CFG_NUM(st, m, key, ty, 0, 0, NULL, req, hlp)
 
 /* Decodes mapping node into out using fields[0..n). Absent keys take their

@@ -22,9 +22,10 @@
  * RF and GLB: footprints only grow as factors are added, so a partial mapping
  * that does not fit prunes its whole subtree. At a complete factorisation, each
  * DRAM order's GLB fill counts give the DRAM energy, which with the other
- * counts known at that point is a lower bound on the total: an order whose bound is already worse than the best so far is not
- * counted further (dram_bound_loses). Both cuts are exact: the answer is the
- * one the full enumeration gives (tests compare the two). Threads take the choices of the
+ * counts known at that point is a lower bound on the total: an order whose
+ * bound is already worse than the best so far is not counted further
+ * (dram_bound_loses). Both cuts are exact: the answer is the one the full
+ * enumeration gives (tests compare the two). Threads take the choices of the
  * first dimension from a shared counter; each keeps its own best result, and
  * the results are merged with a total order (objective, then energy, then cycles,
  * then the mapping's bytes), so the answer does not depend on the thread count. The
@@ -184,8 +185,8 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
  * RF reads of kept ifmaps and weights, all of a type the RF does not keep)
  * is a lower bound on the total, since every other access adds energy >= 0
  * (and floating-point sums of non-negative terms are monotone, so the bound
- * holds exactly as computed), and the cycles are exact already. Only a strictly worse bound prunes, so ties are decided as
- * without it. */
+ * holds exactly as computed), and the cycles are exact already. Only a
+ * strictly worse bound prunes, so ties are decided as without it. */
 static bool dram_bound_loses(const struct worker *w, const struct model_nest *nest,
 			     const uint64_t f_d[TY_COUNT], uint64_t pes)
 {

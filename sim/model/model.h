@@ -108,8 +108,9 @@ void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COU
 			struct model_counts *out);
 /* The counts of model_nest_combine that the array counts do not change: the
  * DRAM column, the RF reads of kept ifmaps and weights (one per MAC) and
- * every count of a type the RF does not keep; every other entry 0. They give a lower bound on a mapping's energy (every
- * access costs energy >= 0) and its exact cycles (which see only DRAM). */
+ * every count of a type the RF does not keep; every other entry 0. They give
+ * a lower bound on a mapping's energy (every access costs energy >= 0) and
+ * its exact cycles (which see only DRAM). */
 void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
 			     struct model_counts *out);
 

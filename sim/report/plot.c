@@ -165,7 +165,11 @@ static void log_tics(FILE *g, const char *axis, double lo, double hi)
 	if (!(lo > 0) || !(hi >= lo) || !isfinite(hi))
 		return;
 	static const double sets[][10] = {
-		{1}, {1, 2, 5}, {1, 2, 3, 5}, {1, 1.5, 2, 3, 5, 7}, {1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8},
+		{1},
+		{1, 2, 5},
+		{1, 2, 3, 5},
+		{1, 1.5, 2, 3, 5, 7},
+		{1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8},
 	};
 	static const int set_len[] = {1, 3, 4, 6, 10};
 	enum { N_SETS = sizeof set_len / sizeof set_len[0] };

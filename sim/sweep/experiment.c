@@ -24,10 +24,12 @@ static_assert(SWEEP_ZEROS_COUNT == 4, "one name per zero policy choice");
 #define P struct sweep_point
 static const struct cfg_field point_fields[] = {
 	CFG_PATH(P, network, "network", CFG_PATH_FILE, NULL, true, "network file"),
-	CFG_PATH(P, dataset, "dataset", CFG_PATH_DIR, "", false, "IDX folder; absent for an energy-only sweep"),
+	CFG_PATH(P, dataset, "dataset", CFG_PATH_DIR, "", false,
+		 "IDX folder; absent for an energy-only sweep"),
 	CFG_PATH(P, arch, "arch", CFG_PATH_FILE, NULL, true, "architecture file"),
 	CFG_PATH(P, energy, "energy", CFG_PATH_FILE, NULL, true, "energy table file"),
-	CFG_PATH(P, sparsity, "sparsity", CFG_PATH_FILE, "", false, "fixed sparsity profile (energy-only sweeps)"),
+	CFG_PATH(P, sparsity, "sparsity", CFG_PATH_FILE, "", false,
+		 "fixed sparsity profile (energy-only sweeps)"),
 	CFG_U(P, seed, "seed", 0, 1e15, "1", false, "seed for every random choice"),
 	CFG_U(P, batch, "batch", 1, 4096, "1", false, "simulated batch size"),
 	CFG_E(P, dataflow, "dataflow", sweep_dataflow_names, SWEEP_DF_COUNT, "arch", false,
