@@ -1,6 +1,7 @@
 /* `esim sweep EXPERIMENT.yaml` and `esim plot RESULTS_DIR`: run an experiment
  * (see sweep/run.h) and redraw its plots from results.csv alone. */
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,7 +27,9 @@ int cmd_sweep(int argc, char **argv)
 		{"quiet", no_argument, NULL, 'q'},          {"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
-	struct sweep_run_opts o = {.plots = true, .progress_tty = cli_is_tty(STDERR_FILENO)};
+	struct sweep_run_opts o = {.progress_tty = cli_is_tty(STDERR_FILENO)};
+	const char *plots_dir = NULL;
+	bool plots = true;
 	struct sim_err err;
 	int c;
 	optind = 1;
@@ -39,8 +42,8 @@ int cmd_sweep(int argc, char **argv)
 			o.jobs = (int)v;
 			break;
 		case 'r': o.results_dir = optarg; break;
-		case 'p': o.plots_dir = optarg; break;
-		case 'n': o.plots = false; break;
+		case 'p': plots_dir = optarg; break;
+		case 'n': plots = false; break;
 		case 'q': o.quiet = true; break;
 		case 'h': sweep_usage(stdout); return 0;
 		default: sweep_usage(stderr); return 2;
@@ -55,8 +58,14 @@ int cmd_sweep(int argc, char **argv)
 		return cli_fail(&err);
 	printf("%zu points (%zu run now, %zu from an earlier run)\nresults: %s\n", s.points, s.ran,
 	       s.skipped, s.results_csv);
-	if (o.plots)
-		printf("plots:   %s/ (%s)\n", s.plots_dir, s.plots_made);
+	if (!plots)
+		return 0;
+	char def_dir[600], made[1024];
+	snprintf(def_dir, sizeof def_dir, "plots/%s", s.name);
+	if (report_plot_sweep(s.results_csv, plots_dir ? plots_dir : def_dir, made, sizeof made,
+			      &err))
+		return cli_fail(&err);
+	printf("plots:   %s/ (%s)\n", plots_dir ? plots_dir : def_dir, made);
 	return 0;
 }
 

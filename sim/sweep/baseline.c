@@ -9,7 +9,8 @@
 
 #include "nn/checkpoint.h"
 #include "nn/train.h"
-#include "sweep/run_internal.h"
+#include "sweep/baseline.h"
+#include "sweep/run_points.h"
 
 /* ---- baseline ------------------------------------------------------------ */
 

@@ -1,5 +1,7 @@
 /* Sweep execution (see run.h): results file, groups, workers, Pareto marks.
- * The points themselves are in run_points.c, the baseline in baseline.c.
+ * The points themselves are in run_points.c, the baseline in baseline.c, the
+ * shared state and row append in run_state.c. The plots are not drawn here
+ * (the sweep sits below report/): the caller draws them from results.csv.
  *
  * Accuracy sweeps (a dataset is given): the training set loses val_images
  * images (a seeded split) that decide the pruning; the test set is only used
@@ -18,129 +20,19 @@
 #include "sweep/run.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "core/mem.h"
 #include "nn/checkpoint.h"
-#include "report/plot.h"
 #include "sweep/pareto.h"
-#include "sweep/run_internal.h"
-
-/* Metric columns after the axes; the plots and the README rely on the names. */
-static const char *const metric_cols[] = {
-	"accuracy", "accuracy_floor", "energy_total", "energy_dram", "energy_glb",
-	"energy_array", "energy_rf", "energy_mac", "energy_ifmap", "energy_weight",
-	"energy_psum", "macs_effective", "weights_nonzero", "density", "storage_bits",
-	"cycles", "energy_unit", "layers", "pareto",
-};
-enum { N_METRICS = sizeof metric_cols / sizeof metric_cols[0] };
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static void fmt_duration(char *buf, size_t size, double s)
-{
-	if (s < 60)
-		snprintf(buf, size, "%.0fs", s);
-	else if (s < 3600)
-		snprintf(buf, size, "%dm%02ds", (int)s / 60, (int)s % 60);
-	else
-		snprintf(buf, size, "%dh%02dm", (int)s / 3600, ((int)s % 3600) / 60);
-}
-
-/* Status after a point finished; caller holds the lock. */
-static void progress_point(struct run *r, const char *id, double acc, double energy)
-{
-	r->done++;
-	if (r->o->quiet)
-		return;
-	double el = now_s() - r->t0;
-	char eta[32], elapsed[32];
-	fmt_duration(elapsed, sizeof elapsed, el);
-	fmt_duration(eta, sizeof eta, r->done ? el / (double)r->done * (double)(r->total - r->done) : 0);
-	if (r->o->progress_tty)
-		fprintf(stderr, "\r\033[K[%s] %zu/%zu points, %s elapsed, ETA %s", r->e->name, r->done,
-			r->total, elapsed, eta);
-	else
-		fprintf(stderr, "%s: point %zu/%zu %s accuracy %.2f energy %.4g (%s elapsed, ETA %s)\n",
-			r->e->name, r->done, r->total, id, acc, energy, elapsed, eta);
-	if (r->o->progress_tty && r->done == r->total)
-		fputc('\n', stderr);
-}
-
-void sweep_progress_line(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void sweep_progress_line(struct run *r, const char *fmt, ...)
-{
-	if (r->o->quiet)
-		return;
-	va_list ap;
-	va_start(ap, fmt);
-	if (r->o->progress_tty)
-		fputs("\r\033[K", stderr);
-	fprintf(stderr, "[%s] ", r->e->name);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
-
-/* Appends a row (point id, axis values, metrics) under the lock. */
-int sweep_row_append(struct run *r, const char *id, size_t point, const struct row_metrics *m,
-		      struct sim_err *err)
-{
-	size_t n_axes = r->e->n_axes, n = 1 + n_axes + N_METRICS;
-	char num[N_METRICS][48];
-	char *layers = sim_malloc(16384, err);
-	const char **cells = sim_calloc(n, sizeof *cells, err);
-	if (!layers || !cells) {
-		free(layers);
-		free(cells);
-		return SIM_ERR_NOMEM;
-	}
-	const struct net_result *en = m->en;
-	double v[N_METRICS] = {
-		m->accuracy, m->accuracy_floor, en->energy_total, en->energy_level[EN_DRAM],
-		en->energy_level[EN_GLB], en->energy_level[EN_ARRAY], en->energy_level[EN_RF],
-		en->energy_mac, en->energy_type[TY_IFMAP], en->energy_type[TY_WEIGHT],
-		en->energy_type[TY_PSUM], en->macs_effective, m->weights_nonzero,
-		m->weights > 0 ? m->weights_nonzero / m->weights : NAN, m->storage_bits, en->cycles,
-	};
-	cells[0] = id;
-	for (size_t a = 0; a < n_axes; a++)
-		cells[1 + a] = point == (size_t)-1 ? "-" : sweep_experiment_value(r->e, point, a);
-	/* A network with a layer no mapping fits has no energy: NaN keeps it off the front. */
-	for (size_t k = 2; !en->ok && k <= 11; k++)
-		v[k] = NAN;
-	if (!en->ok)
-		v[15] = NAN;
-	for (size_t k = 0; k < N_METRICS; k++) {
-		snprintf(num[k], sizeof num[k], "%.8g", v[k]);
-		cells[1 + n_axes + k] = num[k];
-	}
-	cells[1 + n_axes + 16] = m->hw->table.unit;
-	sweep_pack_layers(m->hw, en, layers, 16384);
-	cells[1 + n_axes + 17] = layers;
-	cells[1 + n_axes + 18] = "0"; /* Pareto marks are settled at the end */
-	pthread_mutex_lock(&r->lock);
-	int rc = sweep_results_append(&r->res, cells, err);
-	if (rc == 0 && point != (size_t)-1)
-		progress_point(r, id, m->accuracy, en->energy_total);
-	pthread_mutex_unlock(&r->lock);
-	free(layers);
-	free(cells);
-	return rc;
-}
+#include "sweep/baseline.h"
+#include "sweep/run_points.h"
+#include "sweep/run_state.h"
 
 /* ---- workers ------------------------------------------------------------- */
 
@@ -296,13 +188,10 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 		snprintf(dir, sizeof dir, "%.*s/%s", len, slash ? experiment_path : ".", e.name);
 	}
 	snprintf(s->results_csv, sizeof s->results_csv, "%s/results.csv", dir);
-	if (o->plots_dir)
-		snprintf(s->plots_dir, sizeof s->plots_dir, "%s", o->plots_dir);
-	else
-		snprintf(s->plots_dir, sizeof s->plots_dir, "plots/%s", e.name);
+	snprintf(s->name, sizeof s->name, "%s", e.name);
 	snprintf(r.ckpt, sizeof r.ckpt, "%s/baseline.ckpt", dir);
 
-	size_t n_cols = 1 + e.n_axes + N_METRICS;
+	size_t n_cols = 1 + e.n_axes + SWEEP_N_METRICS;
 	const char **cols = sim_calloc(n_cols, sizeof *cols, err);
 	int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 	if (jobs < 1)
@@ -315,8 +204,8 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 	cols[0] = "point";
 	for (size_t a = 0; a < e.n_axes; a++)
 		cols[1 + a] = sweep_experiment_axis_name(&e, a);
-	for (size_t k = 0; k < N_METRICS; k++)
-		cols[1 + e.n_axes + k] = metric_cols[k];
+	for (size_t k = 0; k < SWEEP_N_METRICS; k++)
+		cols[1 + e.n_axes + k] = sweep_metric_cols[k];
 	if (r.accuracy_sweep && (rc = sweep_baseline_check(&e, err)))
 		goto out;
 	if ((rc = make_dirs(dir, err)) ||
@@ -325,7 +214,7 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 	if (r.res.dropped_partial)
 		sweep_progress_line(&r, "dropped a half-written last row of %s; that point runs again",
 			      s->results_csv);
-	r.t0 = now_s();
+	r.t0 = sweep_now_s();
 	if ((rc = make_groups(&r, err)))
 		goto out;
 	s->points = e.n_points;
@@ -344,7 +233,7 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 		}
 		nn_model_deinit(&m);
 		r.baseline_test_acc = 100.0 * meta.test_accuracy;
-		r.t0 = now_s();
+		r.t0 = sweep_now_s();
 		if ((rc = sweep_baseline_row(&r, err)))
 			goto out;
 	}
@@ -363,11 +252,7 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 		goto out;
 	}
 	s->ran = r.done;
-	if ((rc = mark_pareto(&r, err)))
-		goto out;
-	if (o->plots && (rc = report_plot_sweep(s->results_csv, s->plots_dir, s->plots_made,
-						sizeof s->plots_made, err)))
-		goto out;
+	rc = mark_pareto(&r, err);
 out:
 	sweep_results_deinit(&r.res);
 	nn_dataset_deinit(&r.train);

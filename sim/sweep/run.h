@@ -3,7 +3,8 @@
  * share one pruning run, groups run in parallel on the machine's cores, and
  * every finished point is appended to <results_dir>/results.csv at once, so
  * a killed sweep resumes where it stopped. At the end the Pareto column is
- * recomputed over all rows and the plots are drawn. */
+ * recomputed over all rows. Plots are the caller's (report/plot.h reads
+ * results.csv), so the sweep never depends on the report module. */
 #ifndef SIM_SWEEP_RUN_H
 #define SIM_SWEEP_RUN_H
 
@@ -15,17 +16,14 @@
 struct sweep_run_opts {
 	int jobs;                 /* worker threads; 0 = one per online core */
 	const char *results_dir;  /* NULL: <experiment's folder>/<name> */
-	const char *plots_dir;    /* NULL: plots/<name> */
-	bool plots;               /* draw the plots at the end */
 	bool progress_tty;        /* redraw one status line (else a line per point) */
 	bool quiet;               /* no progress at all */
 };
 
 struct sweep_summary {
 	size_t points, ran, skipped;
+	char name[64];            /* the experiment's name */
 	char results_csv[512];
-	char plots_dir[512];
-	char plots_made[1024];
 };
 
 int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,

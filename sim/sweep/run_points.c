@@ -18,7 +18,7 @@
 #include "core/mem.h"
 #include "eap/eap.h"
 #include "nn/checkpoint.h"
-#include "sweep/run_internal.h"
+#include "sweep/run_points.h"
 
 /* ---- storage ------------------------------------------------------------- */
 
@@ -28,9 +28,8 @@ static unsigned index_bits(const struct wl_layer *l)
 }
 
 /* Bits to store one layer: dense codes or the relative-index form. */
-int sweep_storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n,
-			      enum wl_granularity g, unsigned wbits, double *bits,
-			      struct sim_err *err)
+static int storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n,
+			enum wl_granularity g, unsigned wbits, double *bits, struct sim_err *err)
 {
 	double dense = (double)n * wbits;
 	uint64_t kept = prune_mask_kept(mask, n);
@@ -50,7 +49,8 @@ int sweep_storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n
 
 /* ---- accuracy sweeps ----------------------------------------------------- */
 
-uint32_t sweep_word_or(uint32_t bits, const struct sweep_hw *hw)
+/* bits, or the architecture's word when bits is 0. */
+static uint32_t word_or(uint32_t bits, const struct sweep_hw *hw)
 {
 	return bits ? bits : hw->arch.word_bits;
 }
@@ -136,9 +136,9 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 		if (!L->weight.n)
 			continue;
 		double bits;
-		rc = sweep_storage_bits(&m->net.layers[i], L->weight.mask, L->weight.n,
-					(enum wl_granularity)p->granularity, sweep_word_or(p->wbits, hw), &bits,
-					err);
+		rc = storage_bits(&m->net.layers[i], L->weight.mask, L->weight.n,
+				  (enum wl_granularity)p->granularity, word_or(p->wbits, hw), &bits,
+				  err);
 		storage += bits;
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
 		weights += (double)L->weight.n;
@@ -321,8 +321,8 @@ int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
 		if (!rc)
 			rc = storage_mask_random(&pg, sp.layers[i].weight_density, rng, mask, err);
 		if (!rc)
-			rc = sweep_storage_bits(l, mask, n, sp.layers[i].granularity,
-						sweep_word_or(pt->wbits, &hw), &bits, err);
+			rc = storage_bits(l, mask, n, sp.layers[i].granularity,
+					  word_or(pt->wbits, &hw), &bits, err);
 		nonzero += (double)prune_mask_kept(mask, n);
 		weights += (double)n;
 		storage += bits;

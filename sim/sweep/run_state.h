@@ -1,24 +1,29 @@
-/* Private to the sweep runner (run.c, run_points.c, baseline.c): the state of
- * one run and the steps its files share. */
-#ifndef SIM_SWEEP_RUN_INTERNAL_H
-#define SIM_SWEEP_RUN_INTERNAL_H
+/* The state of one sweep run and the two services every step of the runner
+ * uses: progress lines and the append of a finished row. run.c creates the
+ * state; baseline.c and run_points.c fill it. Includes no other runner file,
+ * so the runner's files depend on each other one way:
+ * run.c -> baseline.c -> run_points.c -> run_state.c. */
+#ifndef SIM_SWEEP_RUN_STATE_H
+#define SIM_SWEEP_RUN_STATE_H
 
 #include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdint.h>
 
 #include "core/err.h"
+#include "mapper/network_eval.h"
 #include "nn/dataset.h"
-#include "nn/model.h"
 #include "sweep/experiment.h"
 #include "sweep/results.h"
 #include "sweep/run.h"
 #include "sweep/simulate.h"
-#include "workload/sparsity.h"
 
 /* Training images whose activations calibrate quantisation and give densities. */
 #define ACTIVATION_SAMPLES 256
+
+/* Metric columns after the axes; the plots and the README rely on the names. */
+#define SWEEP_N_METRICS 19
+extern const char *const sweep_metric_cols[SWEEP_N_METRICS];
 
 struct run {
 	const struct sweep_experiment *e;
@@ -50,32 +55,14 @@ struct row_metrics {
 	const struct sweep_hw *hw;
 };
 
+/* Seconds on the monotonic clock. */
+double sweep_now_s(void);
+
 /* Progress: a status line on a terminal, a line per event in a log. */
 void sweep_progress_line(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Appends a row for point (size_t)-1 = the baseline) under the lock. */
 int sweep_row_append(struct run *r, const char *id, size_t point, const struct row_metrics *m,
 		     struct sim_err *err);
-
-/* Bits to store one layer: dense codes or the relative-index form. */
-int sweep_storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n,
-		       enum wl_granularity g, unsigned wbits, double *bits, struct sim_err *err);
-/* bits, or the architecture's word when bits is 0. */
-uint32_t sweep_word_or(uint32_t bits, const struct sweep_hw *hw);
-
-/* Test accuracy, simulation and storage of model m as point p; appends the row. */
-int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
-		       const struct sweep_point *p, size_t point, const char *id,
-		       struct sim_err *err);
-/* Prunes once for group g, then finishes each of its points. */
-int sweep_group_run(struct run *r, size_t g, struct sim_err *err);
-/* Simulates energy-only point p and appends its row. */
-int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err);
-
-/* Accuracy sweeps: the data, the one baseline, and its row. */
-int sweep_baseline_check(const struct sweep_experiment *e, struct sim_err *err);
-int sweep_data_load(struct run *r, struct sim_err *err);
-int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err);
-int sweep_baseline_row(struct run *r, struct sim_err *err);
 
 #endif

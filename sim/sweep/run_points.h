@@ -1,0 +1,21 @@
+/* The points of a sweep (run_points.c): what run.c's workers and
+ * baseline.c call to run and record one point or one pruning group. */
+#ifndef SIM_SWEEP_RUN_POINTS_H
+#define SIM_SWEEP_RUN_POINTS_H
+
+#include <stddef.h>
+
+#include "core/err.h"
+#include "nn/model.h"
+#include "sweep/run_state.h"
+
+/* Test accuracy, simulation and storage of model m as point p; appends the row. */
+int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
+		       const struct sweep_point *p, size_t point, const char *id,
+		       struct sim_err *err);
+/* Prunes once for group g, then finishes each of its points. */
+int sweep_group_run(struct run *r, size_t g, struct sim_err *err);
+/* Simulates energy-only point p and appends its row. */
+int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err);
+
+#endif
