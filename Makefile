@@ -24,7 +24,7 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags yaml-0.1 gsl zlib openblas 2>/dev/null)
 # GSL is linked against OpenBLAS as its CBLAS (not libgslcblas).
 PKG_LIBS := -lgsl $(shell pkg-config --libs openblas yaml-0.1 zlib 2>/dev/null) -lm -lpthread
-CFLAGS := -std=c11 -D_GNU_SOURCE $(WARN) $(OPT) -Isim $(PKG_CFLAGS) -MMD -MP
+CFLAGS := -std=c11 -D_GNU_SOURCE -ffp-contract=off $(WARN) $(OPT) -Isim $(PKG_CFLAGS) -MMD -MP
 LDFLAGS := $(OPT)
 
 SIM_SRC := $(filter-out sim/main.c,$(shell find sim -name '*.c' | sort))

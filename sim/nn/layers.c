@@ -1,6 +1,7 @@
-/* Layer kernels: convolution by im2col + SGEMM, fully connected layers by
- * SGEMM, max/average pooling, ReLU and softmax cross-entropy, forward and
- * backward, on CNHW activations (see layers.h for the layouts).
+/* Layer kernels: convolution by im2col + GEMM, fully connected layers by
+ * GEMM (gemm.h: fixed summation order), max/average pooling, ReLU and
+ * softmax cross-entropy, forward and backward, on CNHW activations (see
+ * layers.h for the layouts).
  *
  * Convolution (Chellapilla et al. 2006, "High performance convolutional neural
  * networks for document processing"): the receptive fields of all N*E*F
@@ -8,14 +9,15 @@
  * col[(c,r,s)][(n,e,f)] = x[c][n][e*U + r - P][f*U + s - P] (0 outside the
  * image), so forward is Y_g = W_g col, and backward is dW_g = dY_g col^T and
  * dcol = W_g^T dY_g, which col2im scatters (adds) back into dx. Because the
- * batch is inside the columns, each GEMM is large even for small images,
- * which is what makes OpenBLAS efficient here. */
+ * batch is inside the columns, each GEMM is large even for small images.
+ * Every other loop here runs in a fixed order, so a layer's outputs and
+ * gradients depend only on its inputs, never on the CPU or thread count. */
 #include "nn/layers.h"
 
 #include <math.h>
 #include <string.h>
 
-#include <gsl/gsl_cblas.h>
+#include "core/detmath.h"
 
 uint64_t nn_conv_col_floats(const struct nn_conv_geom *g)
 {
@@ -112,8 +114,8 @@ static void col2im(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg, const
 	im2col_walk(g, c0, cg, NULL, dx, col, NULL);
 }
 
-void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		     const float *bias, float *y, float *col)
+void nn_conv_forward(struct nn_gemm *gm, const struct nn_conv_geom *g, const float *x,
+		     const float *wt, const float *bias, float *y, float *col)
 {
 	const uint32_t cg = g->c / g->groups, mg = g->m / g->groups;
 	const uint32_t kk = cg * g->k * g->k;
@@ -124,9 +126,10 @@ void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *
 			b = col + (uint64_t)gi * kk * nef;
 			im2col(g, gi * cg, cg, x, col + (uint64_t)gi * kk * nef);
 		}
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)mg, (int)nef, (int)kk,
-			    1.0f, wt + (uint64_t)gi * mg * kk, (int)kk, b, (int)nef, 0.0f,
-			    y + (uint64_t)gi * mg * nef, (int)nef);
+		nn_gemm(gm, mg, (uint32_t)nef, kk,
+			(struct nn_mat){wt + (uint64_t)gi * mg * kk, kk, false},
+			(struct nn_mat){b, (uint32_t)nef, false}, y + (uint64_t)gi * mg * nef,
+			(uint32_t)nef, false);
 	}
 	if (bias)
 		for (uint32_t m = 0; m < g->m; m++)
@@ -145,9 +148,9 @@ static void bias_grad(uint32_t m, uint64_t len, const float *dy, float *db)
 	}
 }
 
-void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		      const float *dy, float *dw, float *db, float *dx, const float *col,
-		      float *dcol)
+void nn_conv_backward(struct nn_gemm *gm, const struct nn_conv_geom *g, const float *x,
+		      const float *wt, const float *dy, float *dw, float *db, float *dx,
+		      const float *col, float *dcol)
 {
 	const uint32_t cg = g->c / g->groups, mg = g->m / g->groups;
 	const uint32_t kk = cg * g->k * g->k;
@@ -161,20 +164,21 @@ void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float 
 		const float *dy_g = dy + (uint64_t)gi * mg * nef;
 		const float *b = conv_is_pointwise(g) ? x + (uint64_t)gi * cg * nef
 						      : col + (uint64_t)gi * kk * nef;
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)mg, (int)kk, (int)nef, 1.0f,
-			    dy_g, (int)nef, b, (int)nef, 0.0f, dw + (uint64_t)gi * mg * kk, (int)kk);
+		nn_gemm(gm, mg, kk, (uint32_t)nef, (struct nn_mat){dy_g, (uint32_t)nef, false},
+			(struct nn_mat){b, (uint32_t)nef, true}, dw + (uint64_t)gi * mg * kk, kk,
+			false);
 		if (!dx)
 			continue;
 		float *d = conv_is_pointwise(g) ? dx + (uint64_t)gi * cg * nef : dcol;
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)kk, (int)nef, (int)mg, 1.0f,
-			    w_g, (int)kk, dy_g, (int)nef, 0.0f, d, (int)nef);
+		nn_gemm(gm, kk, (uint32_t)nef, mg, (struct nn_mat){w_g, kk, true},
+			(struct nn_mat){dy_g, (uint32_t)nef, false}, d, (uint32_t)nef, false);
 		if (!conv_is_pointwise(g))
 			col2im(g, gi * cg, cg, dcol, dx);
 	}
 }
 
-void nn_fc_forward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
-		   const float *wt, const float *bias, float *y, float *xt)
+void nn_fc_forward(struct nn_gemm *gm, uint32_t n, uint32_t c, uint32_t hw, uint32_t m,
+		   const float *x, const float *wt, const float *bias, float *y, float *xt)
 {
 	const uint32_t k = c * hw;
 	if (hw > 1) {
@@ -185,29 +189,29 @@ void nn_fc_forward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float 
 						x[((uint64_t)ci * n + ni) * hw + p];
 		x = xt;
 	}
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, wt,
-		    (int)k, x, (int)n, 0.0f, y, (int)n);
+	nn_gemm(gm, m, n, k, (struct nn_mat){wt, k, false}, (struct nn_mat){x, n, false}, y, n,
+		false);
 	if (bias)
 		for (uint32_t i = 0; i < m; i++)
 			for (uint32_t j = 0; j < n; j++)
 				y[(uint64_t)i * n + j] += bias[i];
 }
 
-void nn_fc_backward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
-		    const float *xt, const float *wt, const float *dy, float *dw, float *db,
-		    float *dx, float *dxt)
+void nn_fc_backward(struct nn_gemm *gm, uint32_t n, uint32_t c, uint32_t hw, uint32_t m,
+		    const float *x, const float *xt, const float *wt, const float *dy, float *dw,
+		    float *db, float *dx, float *dxt)
 {
 	const uint32_t k = c * hw;
 	const float *xk = hw > 1 ? xt : x;
 	if (db)
 		bias_grad(m, n, dy, db);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)k, (int)n, 1.0f, dy,
-		    (int)n, xk, (int)n, 0.0f, dw, (int)k);
+	nn_gemm(gm, m, k, n, (struct nn_mat){dy, n, false}, (struct nn_mat){xk, n, true}, dw, k,
+		false);
 	if (!dx)
 		return;
 	float *out = hw > 1 ? dxt : dx;
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)k, (int)n, (int)m, 1.0f, wt,
-		    (int)k, dy, (int)n, 0.0f, out, (int)n);
+	nn_gemm(gm, k, n, m, (struct nn_mat){wt, k, true}, (struct nn_mat){dy, n, false}, out, n,
+		false);
 	if (hw > 1)
 		for (uint32_t ci = 0; ci < c; ci++)
 			for (uint32_t ni = 0; ni < n; ni++)
@@ -334,10 +338,9 @@ void nn_relu_backward(uint64_t count, const float *y, const float *dy, float *dx
 		dx[i] = y[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-double nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8_t *labels,
-		       float scale, float *dz, uint64_t *correct)
+void nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8_t *labels,
+		     float scale, float *dz, double *loss, uint64_t *correct)
 {
-	double loss = 0.0;
 	for (uint32_t i = 0; i < n; i++) {
 		uint32_t best = 0;
 		for (uint32_t k = 1; k < classes; k++)
@@ -346,18 +349,18 @@ double nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8
 		const double zmax = z[(uint64_t)best * n + i];
 		double sum = 0.0;
 		for (uint32_t k = 0; k < classes; k++)
-			sum += exp(z[(uint64_t)k * n + i] - zmax);
-		const double log_sum = log(sum);
-		loss += -(z[(uint64_t)labels[i] * n + i] - zmax - log_sum);
+			sum += det_exp(z[(uint64_t)k * n + i] - zmax);
+		const double log_sum = det_log(sum);
+		if (loss)
+			loss[i] = -(z[(uint64_t)labels[i] * n + i] - zmax - log_sum);
 		if (correct && best == labels[i])
 			(*correct)++;
 		if (dz)
 			for (uint32_t k = 0; k < classes; k++) {
-				double p = exp(z[(uint64_t)k * n + i] - zmax - log_sum);
+				double p = det_exp(z[(uint64_t)k * n + i] - zmax - log_sum);
 				dz[(uint64_t)k * n + i] = (float)(scale * (p - (k == labels[i])));
 			}
 	}
-	return loss;
 }
 
 void nn_act_quantize(float *x, uint64_t count, uint32_t bits, float range, bool is_signed)

@@ -9,8 +9,10 @@
  * Weight layouts are the Eyeriss ones: CONV W[g][m][c][r][s] (m, c per group),
  * FC W[m][k] with k = (c*H + h)*W + w, the flattening order of an NCHW image.
  *
- * All functions are pure on their arguments (no allocation, no globals), so
- * each trainer thread calls them on its own slice of the batch. Backward
+ * All functions are pure on their arguments (no allocation, no globals; the
+ * GEMM state gm is the calling thread's), so each trainer thread calls them
+ * on its own shard of the batch. Every reduction runs in a fixed order
+ * (gemm.h), so results do not depend on the CPU. Backward
  * functions OVERWRITE their dw/db outputs (the trainer reduces per-thread
  * gradients itself) and dx when it is not NULL. */
 #ifndef SIM_NN_LAYERS_H
@@ -18,6 +20,8 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+
+#include "nn/gemm.h"
 
 /* Geometry of a convolution (or pooling) over a batch of n images. */
 struct nn_conv_geom {
@@ -36,27 +40,27 @@ uint64_t nn_conv_col_floats(const struct nn_conv_geom *g);
 
 /* y = conv(x, wt) + bias (bias may be NULL). col is a workspace of
  * nn_conv_col_floats(g) floats. x: [c][n][h][w]; y: [m][n][e][f]. */
-void nn_conv_forward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		     const float *bias, float *y, float *col);
+void nn_conv_forward(struct nn_gemm *gm, const struct nn_conv_geom *g, const float *x,
+		     const float *wt, const float *bias, float *y, float *col);
 /* Given dy, writes dw (same layout as wt), db (if not NULL) and dx (if not
  * NULL). col must still hold what nn_conv_forward left in it for this x (the
  * unrolled input, reused rather than recomputed); dcol is a second workspace
  * of the same size, for dx. */
-void nn_conv_backward(const struct nn_conv_geom *g, const float *x, const float *wt,
-		      const float *dy, float *dw, float *db, float *dx, const float *col,
-		      float *dcol);
+void nn_conv_backward(struct nn_gemm *gm, const struct nn_conv_geom *g, const float *x,
+		      const float *wt, const float *dy, float *dw, float *db, float *dx,
+		      const float *col, float *dcol);
 
 /* Fully connected layer over n images with k = c*h*w inputs and m outputs.
  * x: [c][n][h*w] (CNHW); y: [m][n]. xt is a workspace of k*n floats that holds
  * X^T[k][n] (unused when h*w == 1: x already is X^T). */
-void nn_fc_forward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
-		   const float *wt, const float *bias, float *y, float *xt);
+void nn_fc_forward(struct nn_gemm *gm, uint32_t n, uint32_t c, uint32_t hw, uint32_t m,
+		   const float *x, const float *wt, const float *bias, float *y, float *xt);
 /* Backward of nn_fc_forward; xt must still hold what forward put there (when
  * hw > 1); dx (if not NULL) is written in CNHW. dxt is a k*n workspace
  * (unused when hw == 1). */
-void nn_fc_backward(uint32_t n, uint32_t c, uint32_t hw, uint32_t m, const float *x,
-		    const float *xt, const float *wt, const float *dy, float *dw, float *db,
-		    float *dx, float *dxt);
+void nn_fc_backward(struct nn_gemm *gm, uint32_t n, uint32_t c, uint32_t hw, uint32_t m,
+		    const float *x, const float *xt, const float *wt, const float *dy, float *dw,
+		    float *db, float *dx, float *dxt);
 
 /* Max pooling on g->c * g->n independent planes. argmax ([c][n][e][f]) records
  * the winning input offset within its plane for the backward pass; padded
@@ -78,11 +82,12 @@ void nn_relu_forward(uint64_t count, const float *x, float *y);
 void nn_relu_backward(uint64_t count, const float *y, const float *dy, float *dx);
 
 /* Softmax cross-entropy over n samples of `classes` logits stored z[class][n].
- * Returns the summed loss sum_i -log softmax(z_i)[label_i] (natural log) and
- * adds to *correct the samples whose arg-max logit is the label (ties: the
- * lowest class wins). When dz is not NULL it receives
- * scale * (softmax(z) - onehot(label)), scale usually 1 / batch size. */
-double nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8_t *labels,
-		       float scale, float *dz, uint64_t *correct);
+ * Writes each sample's loss -log softmax(z_i)[label_i] (natural log, by
+ * det_exp/det_log) to loss[i] (if not NULL) and adds to *correct (if not
+ * NULL) the samples whose arg-max logit is the label (ties: the lowest class
+ * wins). When dz is not NULL it receives scale * (softmax(z) - onehot(label)),
+ * scale usually 1 / batch size. */
+void nn_softmax_xent(uint32_t n, uint32_t classes, const float *z, const uint8_t *labels,
+		     float scale, float *dz, double *loss, uint64_t *correct);
 
 #endif

@@ -7,35 +7,48 @@
  * dL/dx and its parameter gradients. Two ping-pong buffers hold dL/dy and
  * dL/dx, since only neighbouring layers meet.
  *
- * Data parallelism: a batch of n images is cut into n_threads contiguous
- * slices; thread t runs forward/backward on its slice with its own buffers and
- * gradients (scaled by 1/n, so their sum is the batch mean); then each thread
- * sums its share of the parameters over the threads' gradients in thread
- * order. The floating-point summation order thus depends only on n and
- * n_threads, which makes runs reproducible. Workers wait on a pthread barrier between jobs; all
+ * Data parallelism with a result independent of the thread count: a batch is
+ * cut into shards of NN_SHARD_IMAGES consecutive images, a fixed size, and
+ * thread t runs shards t, t + T, t + 2T, ... on its own buffers. Each shard
+ * writes its own gradients (scaled by 1/batch, so their sum is the batch
+ * mean; shard 0 writes straight into the model's); after a barrier every
+ * thread sums a range of each parameter tensor over the shards in shard
+ * order. The summation order per value thus depends only on the batch size,
+ * and every kernel below it has a fixed order too (gemm.h, layers.h), so the
+ * same inputs give the same bits at any thread count on any x86-64 CPU.
+ * Losses are summed per shard in image order, then over shards in order;
+ * forward-only passes run in chunks of NN_FORWARD_SHARDS shards, a constant,
+ * for the same reason. Workers wait on a pthread barrier between jobs; all
  * buffers are allocated at init, none in the step loop. */
 #include "nn/model.h"
 
 #include <assert.h>
-#include <gsl/gsl_randist.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detmath.h"
 #include "core/mem.h"
 #include "nn/layers.h"
 
-/* OpenBLAS's own threading is switched off: the batch split is ours. */
+/* Only the OpenBLAS backend (benchmark comparison) calls OpenBLAS; its own
+ * threading is switched off, since the shards are ours. */
 void openblas_set_num_threads(int num_threads);
 
 const char *const nn_init_names[NN_INIT_COUNT] = {"he", "xavier"};
 _Static_assert(NN_INIT_COUNT == 2, "nn_init_names must list every scheme");
 
+/* Shards per forward-only chunk: fixes the loss summation order of
+ * nn_model_forward for any n and thread count. */
+enum { NN_FORWARD_SHARDS = 64 };
+
 enum job_kind { JOB_BACKPROP, JOB_FORWARD, JOB_STOP };
 
+/* One thread's buffers for one shard of up to NN_SHARD_IMAGES images. */
 struct thread_ws {
-	float *x0;         /* CNHW input of the slice */
+	struct nn_gemm gemm;
+	float *x0;         /* CNHW input of the shard */
 	float **act;       /* act[i]: output of layer i, CNHW */
 	float **xt;        /* FC layers with a spatial input: X^T kept for backward */
 	uint32_t **argmax; /* max-pooling layers */
@@ -43,21 +56,26 @@ struct thread_ws {
 	float *dcol;       /* conv backward workspace (shared) */
 	float *dxt;        /* FC backward workspace */
 	float *grad_a, *grad_b; /* dL/dy and dL/dx ping-pong */
-	float **wgrad, **bgrad; /* thread 0 points at the model's grads */
-	uint64_t n0;       /* slice of the current job: images [n0, n0 + n) */
-	uint32_t n;
-	double loss;
+	double loss[NN_SHARD_IMAGES]; /* per-image losses of the current shard */
+};
+
+/* Gradients and results of one shard of the current job. */
+struct shard {
+	float **wgrad, **bgrad; /* per layer; shard 0 points at the model's grads */
+	float *block;           /* owned storage of wgrad/bgrad (NULL for shard 0) */
+	double loss;            /* summed in image order */
 	uint64_t correct;
 };
 
 struct nn_workspace {
 	struct nn_model *m;
 	uint32_t n_threads;
-	uint32_t slice_max;
 	struct thread_ws *t;
+	uint32_t n_shards_max; /* shard slots: backprop batches and forward chunks */
+	struct shard *shards;
 	pthread_t *threads;
 	uint32_t n_started;
-	pthread_barrier_t start, mid, done; /* mid: slices done, reduction may start */
+	pthread_barrier_t start, mid, done; /* mid: shards done, reduction may start */
 	bool barriers;
 	pthread_mutex_t gate; /* held while workers are being started */
 	bool abort_start;     /* set when not every worker could be started */
@@ -66,6 +84,7 @@ struct nn_workspace {
 	const float *images;   /* first image of the chunk */
 	const uint8_t *labels; /* first label of the chunk, or NULL */
 	uint32_t n;            /* images in the chunk */
+	uint32_t n_shards;     /* shards in the chunk */
 	float scale;           /* loss-gradient scale: 1 / batch */
 	float *logits;         /* chunk's logits, or NULL */
 	int io_layer;
@@ -77,7 +96,7 @@ static uint64_t shape_size(struct wl_tensor_shape s)
 	return (uint64_t)s.c * s.h * s.w;
 }
 
-/* Geometry of layer l over a slice of n images. */
+/* Geometry of layer l over a shard of n images. */
 static struct nn_conv_geom layer_geom(const struct wl_layer *l, uint32_t n)
 {
 	return (struct nn_conv_geom){
@@ -87,26 +106,28 @@ static struct nn_conv_geom layer_geom(const struct wl_layer *l, uint32_t n)
 	};
 }
 
-/* Forward pass through layers 0..last. With quant (inference only), the input
- * of each CONV/FC layer is quantised in place first: the buffer is the
- * previous layer's output, which no backward pass will read. */
-static void slice_forward(const struct nn_model *m, struct thread_ws *t, int last, bool quant)
+/* Forward pass of n images through layers 0..last. With quant (inference
+ * only), the input of each CONV/FC layer is quantised in place first: the
+ * buffer is the previous layer's output, which no backward pass will read. */
+static void shard_forward(const struct nn_model *m, struct thread_ws *t, uint32_t n, int last,
+			  bool quant)
 {
 	float *x = t->x0;
 	for (int i = 0; i <= last; i++) {
 		const struct nn_layer *L = &m->layers[i];
 		const struct wl_layer *l = L->wl;
-		struct nn_conv_geom g = layer_geom(l, t->n);
+		struct nn_conv_geom g = layer_geom(l, n);
 		if (quant && m->act_bits && L->weight.n)
-			nn_act_quantize(x, shape_size(l->in) * t->n, m->act_bits, L->act_range,
+			nn_act_quantize(x, shape_size(l->in) * n, m->act_bits, L->act_range,
 					L->act_signed);
 		switch (l->type) {
 		case WL_CONV:
-			nn_conv_forward(&g, x, L->weight.value, L->bias.value, t->act[i], t->col[i]);
+			nn_conv_forward(&t->gemm, &g, x, L->weight.value, L->bias.value, t->act[i],
+					t->col[i]);
 			break;
 		case WL_FC:
-			nn_fc_forward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, L->weight.value,
-				      L->bias.value, t->act[i], t->xt[i]);
+			nn_fc_forward(&t->gemm, n, l->in.c, l->in.h * l->in.w, l->out.c, x,
+				      L->weight.value, L->bias.value, t->act[i], t->xt[i]);
 			break;
 		case WL_MAXPOOL:
 			nn_maxpool_forward(&g, x, t->act[i], t->argmax[i]);
@@ -115,7 +136,7 @@ static void slice_forward(const struct nn_model *m, struct thread_ws *t, int las
 			nn_avgpool_forward(&g, x, t->act[i]);
 			break;
 		case WL_RELU:
-			nn_relu_forward(shape_size(l->out) * t->n, x, t->act[i]);
+			nn_relu_forward(shape_size(l->out) * n, x, t->act[i]);
 			break;
 		default: /* rejected by nn_model_init */
 			break;
@@ -124,24 +145,26 @@ static void slice_forward(const struct nn_model *m, struct thread_ws *t, int las
 	}
 }
 
-/* Backward pass; t->grad_a holds dL/dlogits on entry. */
-static void slice_backward(const struct nn_model *m, struct thread_ws *t)
+/* Backward pass of n images into shard sh's gradients; t->grad_a holds
+ * dL/dlogits on entry. */
+static void shard_backward(const struct nn_model *m, struct thread_ws *t, uint32_t n,
+			   const struct shard *sh)
 {
 	float *dy = t->grad_a, *dx = t->grad_b;
 	for (int i = m->n_layers - 1; i >= 0; i--) {
 		const struct nn_layer *L = &m->layers[i];
 		const struct wl_layer *l = L->wl;
-		struct nn_conv_geom g = layer_geom(l, t->n);
+		struct nn_conv_geom g = layer_geom(l, n);
 		const float *x = i > 0 ? t->act[i - 1] : t->x0;
 		float *dxi = i > 0 ? dx : NULL;
 		switch (l->type) {
 		case WL_CONV:
-			nn_conv_backward(&g, x, L->weight.value, dy, t->wgrad[i], t->bgrad[i], dxi,
-					 t->col[i], t->dcol);
+			nn_conv_backward(&t->gemm, &g, x, L->weight.value, dy, sh->wgrad[i],
+					 sh->bgrad[i], dxi, t->col[i], t->dcol);
 			break;
 		case WL_FC:
-			nn_fc_backward(t->n, l->in.c, l->in.h * l->in.w, l->out.c, x, t->xt[i],
-				       L->weight.value, dy, t->wgrad[i], t->bgrad[i], dxi, t->dxt);
+			nn_fc_backward(&t->gemm, n, l->in.c, l->in.h * l->in.w, l->out.c, x, t->xt[i],
+				       L->weight.value, dy, sh->wgrad[i], sh->bgrad[i], dxi, t->dxt);
 			break;
 		case WL_MAXPOOL:
 			if (dxi)
@@ -153,7 +176,7 @@ static void slice_backward(const struct nn_model *m, struct thread_ws *t)
 			break;
 		case WL_RELU:
 			if (dxi)
-				nn_relu_backward(shape_size(l->out) * t->n, t->act[i], dy, dxi);
+				nn_relu_backward(shape_size(l->out) * n, t->act[i], dy, dxi);
 			break;
 		default:
 			break;
@@ -165,7 +188,7 @@ static void slice_backward(const struct nn_model *m, struct thread_ws *t)
 }
 
 /* Copies n images NCHW (c channels of hw) into CNHW, or back when to_cnhw is
- * false; dst/src of the NCHW side point at the slice's first image. */
+ * false; dst/src of the NCHW side point at the shard's first image. */
 static void permute(uint32_t n, uint32_t c, uint64_t hw, const float *src, float *dst,
 		    bool to_cnhw)
 {
@@ -179,61 +202,56 @@ static void permute(uint32_t n, uint32_t c, uint64_t hw, const float *src, float
 		}
 }
 
-static void run_slice(struct nn_workspace *ws, uint32_t ti)
+/* Runs shard si of the current job on thread ti's buffers. */
+static void run_shard(struct nn_workspace *ws, uint32_t ti, uint32_t si)
 {
 	struct nn_model *m = ws->m;
 	struct thread_ws *t = &ws->t[ti];
-	t->n0 = (uint64_t)ws->n * ti / ws->n_threads;
-	t->n = (uint32_t)((uint64_t)ws->n * (ti + 1) / ws->n_threads - t->n0);
-	t->loss = 0.0;
-	t->correct = 0;
-	if (t->n == 0) {
-		/* Fewer images than threads: an empty slice contributes zero. */
-		for (int i = 0; ws->kind == JOB_BACKPROP && i < m->n_layers; i++) {
-			if (m->layers[i].weight.n)
-				memset(t->wgrad[i], 0, m->layers[i].weight.n * sizeof(float));
-			if (m->layers[i].bias.n)
-				memset(t->bgrad[i], 0, m->layers[i].bias.n * sizeof(float));
-		}
-		return;
-	}
+	struct shard *sh = &ws->shards[si];
+	const uint64_t n0 = (uint64_t)si * NN_SHARD_IMAGES;
+	const uint32_t n = ws->n - n0 < NN_SHARD_IMAGES ? (uint32_t)(ws->n - n0) : NN_SHARD_IMAGES;
+	sh->loss = 0.0;
+	sh->correct = 0;
 	const struct wl_tensor_shape in = m->net.input;
-	permute(t->n, in.c, (uint64_t)in.h * in.w, ws->images + t->n0 * shape_size(in), t->x0, true);
-	const uint8_t *labels = ws->labels ? ws->labels + t->n0 : NULL;
+	permute(n, in.c, (uint64_t)in.h * in.w, ws->images + n0 * shape_size(in), t->x0, true);
+	const uint8_t *labels = ws->labels ? ws->labels + n0 : NULL;
 	const int last = m->n_layers - 1;
 	if (ws->kind == JOB_BACKPROP) {
-		slice_forward(m, t, last, false);
-		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, ws->scale,
-					  t->grad_a, &t->correct);
-		slice_backward(m, t);
-		return;
+		shard_forward(m, t, n, last, false);
+		nn_softmax_xent(n, m->n_classes, t->act[last], labels, ws->scale, t->grad_a,
+				t->loss, &sh->correct);
+		shard_backward(m, t, n, sh);
+	} else {
+		const int upto = ws->logits || labels ? last : ws->io_layer;
+		shard_forward(m, t, n, upto, true);
+		if (labels)
+			nn_softmax_xent(n, m->n_classes, t->act[last], labels, 0.0f, NULL, t->loss,
+					&sh->correct);
+		if (ws->logits)
+			for (uint32_t k = 0; k < m->n_classes; k++)
+				for (uint32_t i = 0; i < n; i++)
+					ws->logits[(n0 + i) * m->n_classes + k] =
+						t->act[last][(uint64_t)k * n + i];
+		if (ws->io_layer >= 0) {
+			const struct wl_layer *l = m->layers[ws->io_layer].wl;
+			const float *x = ws->io_layer > 0 ? t->act[ws->io_layer - 1] : t->x0;
+			if (ws->io_in)
+				permute(n, l->in.c, (uint64_t)l->in.h * l->in.w, x,
+					ws->io_in + n0 * shape_size(l->in), false);
+			if (ws->io_out)
+				permute(n, l->out.c, (uint64_t)l->out.h * l->out.w,
+					t->act[ws->io_layer], ws->io_out + n0 * shape_size(l->out),
+					false);
+		}
 	}
-	const int upto = ws->logits || labels ? last : ws->io_layer;
-	slice_forward(m, t, upto, true);
-	if (labels)
-		t->loss = nn_softmax_xent(t->n, m->n_classes, t->act[last], labels, 0.0f, NULL,
-					  &t->correct);
-	if (ws->logits)
-		for (uint32_t k = 0; k < m->n_classes; k++)
-			for (uint32_t i = 0; i < t->n; i++)
-				ws->logits[(t->n0 + i) * m->n_classes + k] =
-					t->act[last][(uint64_t)k * t->n + i];
-	if (ws->io_layer >= 0) {
-		const struct wl_layer *l = m->layers[ws->io_layer].wl;
-		const float *x = ws->io_layer > 0 ? t->act[ws->io_layer - 1] : t->x0;
-		if (ws->io_in)
-			permute(t->n, l->in.c, (uint64_t)l->in.h * l->in.w, x,
-				ws->io_in + t->n0 * shape_size(l->in), false);
-		if (ws->io_out)
-			permute(t->n, l->out.c, (uint64_t)l->out.h * l->out.w, t->act[ws->io_layer],
-				ws->io_out + t->n0 * shape_size(l->out), false);
-	}
+	for (uint32_t i = 0; labels && i < n; i++)
+		sh->loss += t->loss[i];
 }
 
 /* Thread ti's share of the gradient reduction: for its range of every
- * parameter tensor, adds the other threads' gradients to thread 0's (which
- * are the model's) in thread order, then zeroes masked entries. The order of
- * additions per element does not depend on which thread performs them. */
+ * parameter tensor, adds shards 1.. to shard 0's gradients (which are the
+ * model's) in shard order, then zeroes masked entries. The order of additions
+ * per value depends on neither the thread count nor the thread doing them. */
 static void reduce_part(struct nn_workspace *ws, uint32_t ti)
 {
 	struct nn_model *m = ws->m;
@@ -243,8 +261,8 @@ static void reduce_part(struct nn_workspace *ws, uint32_t ti)
 			struct nn_param *p = ps[k];
 			const uint64_t lo = p->n * ti / ws->n_threads;
 			const uint64_t hi = p->n * (ti + 1) / ws->n_threads;
-			for (uint32_t t = 1; t < ws->n_threads; t++) {
-				const float *g = k ? ws->t[t].bgrad[i] : ws->t[t].wgrad[i];
+			for (uint32_t s = 1; s < ws->n_shards; s++) {
+				const float *g = k ? ws->shards[s].bgrad[i] : ws->shards[s].wgrad[i];
 				for (uint64_t j = lo; j < hi; j++)
 					p->grad[j] += g[j];
 			}
@@ -259,7 +277,8 @@ static void reduce_part(struct nn_workspace *ws, uint32_t ti)
 /* Runs thread ti's part of the current job (the caller synchronises). */
 static void run_part(struct nn_workspace *ws, uint32_t ti)
 {
-	run_slice(ws, ti);
+	for (uint32_t si = ti; si < ws->n_shards; si += ws->n_threads)
+		run_shard(ws, ti, si);
 	if (ws->kind != JOB_BACKPROP)
 		return;
 	if (ws->n_threads > 1)
@@ -330,23 +349,24 @@ static void workspace_free(struct nn_workspace *ws, int n_layers)
 				free(t->argmax[i]);
 			if (t->col)
 				free(t->col[i]);
-			if (ti > 0 && t->wgrad)
-				free(t->wgrad[i]);
-			if (ti > 0 && t->bgrad)
-				free(t->bgrad[i]);
 		}
 		free(t->act);
 		free(t->xt);
 		free(t->argmax);
-		free(t->wgrad);
-		free(t->bgrad);
 		free(t->x0);
 		free(t->col);
 		free(t->dcol);
 		free(t->dxt);
 		free(t->grad_a);
 		free(t->grad_b);
+		nn_gemm_deinit(&t->gemm);
 	}
+	for (uint32_t si = 0; ws->shards && si < ws->n_shards_max; si++) {
+		free(ws->shards[si].wgrad);
+		free(ws->shards[si].bgrad);
+		free(ws->shards[si].block);
+	}
+	free(ws->shards);
 	free(ws->t);
 	free(ws->threads);
 	free(ws);
@@ -380,26 +400,25 @@ static void param_free(struct nn_param *p)
 	memset(p, 0, sizeof *p);
 }
 
-/* Allocates thread ti's buffers for slices of up to ws->slice_max images. */
+/* Allocates thread ti's buffers for shards of up to NN_SHARD_IMAGES images. */
 static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t ti,
 			   struct sim_err *err)
 {
 	struct thread_ws *t = &ws->t[ti];
-	const uint64_t s = ws->slice_max;
+	const uint64_t s = NN_SHARD_IMAGES;
 	const int nl = m->n_layers;
 	uint64_t col = 1, dxt = 1, grad = shape_size(m->net.input) * s;
+	if (nn_gemm_init(&t->gemm, m->gemm_backend, m->gemm_isa, err))
+		return err->code;
 	t->act = sim_calloc((size_t)nl, sizeof *t->act, err);
 	t->xt = t->act ? sim_calloc((size_t)nl, sizeof *t->xt, err) : NULL;
 	t->argmax = t->xt ? sim_calloc((size_t)nl, sizeof *t->argmax, err) : NULL;
 	t->col = t->argmax ? sim_calloc((size_t)nl, sizeof *t->col, err) : NULL;
-	t->wgrad = t->col ? sim_calloc((size_t)nl, sizeof *t->wgrad, err) : NULL;
-	t->bgrad = t->wgrad ? sim_calloc((size_t)nl, sizeof *t->bgrad, err) : NULL;
-	t->x0 = t->bgrad ? sim_malloc(shape_size(m->net.input) * s * sizeof *t->x0, err) : NULL;
+	t->x0 = t->col ? sim_malloc(shape_size(m->net.input) * s * sizeof *t->x0, err) : NULL;
 	if (!t->x0)
 		return err->code;
 	for (int i = 0; i < nl; i++) {
-		const struct nn_layer *L = &m->layers[i];
-		const struct wl_layer *l = L->wl;
+		const struct wl_layer *l = m->layers[i].wl;
 		uint64_t out = shape_size(l->out) * s;
 		grad = out > grad ? out : grad;
 		if (!(t->act[i] = sim_malloc(out * sizeof(float), err)))
@@ -420,21 +439,46 @@ static int thread_ws_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t
 		if (l->type == WL_MAXPOOL &&
 		    !(t->argmax[i] = sim_malloc(out * sizeof(uint32_t), err)))
 			return err->code;
-		if (ti == 0) {
-			t->wgrad[i] = L->weight.grad;
-			t->bgrad[i] = L->bias.grad;
-			continue;
-		}
-		if (L->weight.n && !(t->wgrad[i] = sim_malloc(L->weight.n * sizeof(float), err)))
-			return err->code;
-		if (L->bias.n && !(t->bgrad[i] = sim_malloc(L->bias.n * sizeof(float), err)))
-			return err->code;
 	}
 	t->dcol = sim_malloc(col * sizeof *t->dcol, err);
 	t->dxt = t->dcol ? sim_malloc(dxt * sizeof *t->dxt, err) : NULL;
 	t->grad_a = t->dxt ? sim_malloc(grad * sizeof *t->grad_a, err) : NULL;
 	t->grad_b = t->grad_a ? sim_malloc(grad * sizeof *t->grad_b, err) : NULL;
 	return t->grad_b ? 0 : err->code;
+}
+
+/* Points shard si's gradients at the model's (si == 0) or at a block of its
+ * own; only shards a backprop batch can reach get a block. */
+static int shard_alloc(struct nn_model *m, struct nn_workspace *ws, uint32_t si,
+		       uint32_t backprop_shards, struct sim_err *err)
+{
+	struct shard *sh = &ws->shards[si];
+	const int nl = m->n_layers;
+	sh->wgrad = sim_calloc((size_t)nl, sizeof *sh->wgrad, err);
+	sh->bgrad = sh->wgrad ? sim_calloc((size_t)nl, sizeof *sh->bgrad, err) : NULL;
+	if (!sh->bgrad)
+		return err->code;
+	if (si >= backprop_shards)
+		return 0;
+	uint64_t total = 0;
+	for (int i = 0; si > 0 && i < nl; i++)
+		total += m->layers[i].weight.n + m->layers[i].bias.n;
+	if (total && !(sh->block = sim_malloc(total * sizeof *sh->block, err)))
+		return err->code;
+	float *next = sh->block;
+	for (int i = 0; i < nl; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		if (si == 0) {
+			sh->wgrad[i] = L->weight.grad;
+			sh->bgrad[i] = L->bias.grad;
+			continue;
+		}
+		sh->wgrad[i] = L->weight.n ? next : NULL;
+		next += L->weight.n;
+		sh->bgrad[i] = L->bias.n ? next : NULL;
+		next += L->bias.n;
+	}
+	return 0;
 }
 
 static int workspace_init(struct nn_model *m, struct sim_err *err)
@@ -445,14 +489,21 @@ static int workspace_init(struct nn_model *m, struct sim_err *err)
 	m->ws = ws;
 	ws->m = m;
 	ws->n_threads = m->n_threads;
-	ws->slice_max = (m->max_batch + m->n_threads - 1) / m->n_threads;
 	ws->io_layer = -1;
+	const uint32_t backprop_shards = (m->max_batch + NN_SHARD_IMAGES - 1) / NN_SHARD_IMAGES;
+	ws->n_shards_max = backprop_shards > NN_FORWARD_SHARDS ? backprop_shards : NN_FORWARD_SHARDS;
 	ws->t = sim_calloc(ws->n_threads, sizeof *ws->t, err);
-	if (!ws->t)
+	ws->shards = ws->t ? sim_calloc(ws->n_shards_max, sizeof *ws->shards, err) : NULL;
+	if (!ws->shards)
 		return err->code;
 	for (uint32_t ti = 0; ti < ws->n_threads; ti++)
 		if (thread_ws_alloc(m, ws, ti, err))
 			return err->code;
+	for (uint32_t si = 0; si < ws->n_shards_max; si++)
+		if (shard_alloc(m, ws, si, backprop_shards, err))
+			return err->code;
+	if (m->gemm_backend == NN_GEMM_OPENBLAS)
+		openblas_set_num_threads(1);
 	if (ws->n_threads == 1)
 		return 0;
 	if (pthread_mutex_init(&ws->gate, NULL))
@@ -545,7 +596,8 @@ int nn_model_init(struct nn_model *m, const struct wl_network *net, uint32_t max
 	m->max_batch = max_batch;
 	m->n_threads = n_threads;
 	m->n_classes = last->out.c;
-	openblas_set_num_threads(1);
+	m->gemm_backend = NN_GEMM_FIXED;
+	m->gemm_isa = nn_gemm_isa_detect();
 	m->layers = sim_calloc((size_t)m->n_layers, sizeof *m->layers, err);
 	if (!m->layers)
 		return err->code;
@@ -573,6 +625,21 @@ void nn_model_deinit(struct nn_model *m)
 	memset(m, 0, sizeof *m);
 }
 
+int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+		      struct sim_err *err)
+{
+	m->gemm_backend = backend;
+	m->gemm_isa = isa;
+	for (uint32_t ti = 0; ti < m->ws->n_threads; ti++) {
+		nn_gemm_deinit(&m->ws->t[ti].gemm);
+		if (nn_gemm_init(&m->ws->t[ti].gemm, backend, isa, err))
+			return err->code;
+	}
+	if (backend == NN_GEMM_OPENBLAS)
+		openblas_set_num_threads(1);
+	return 0;
+}
+
 void nn_model_init_weights(struct nn_model *m, enum nn_init scheme, gsl_rng *rng)
 {
 	for (int i = 0; i < m->n_layers; i++) {
@@ -584,7 +651,7 @@ void nn_model_init_weights(struct nn_model *m, enum nn_init scheme, gsl_rng *rng
 		const double he_std = sqrt(2.0 / fan_in), xavier = sqrt(6.0 / (fan_in + fan_out));
 		for (uint64_t j = 0; j < L->weight.n; j++)
 			L->weight.value[j] = (float)(scheme == NN_INIT_HE
-							     ? gsl_ran_gaussian(rng, he_std)
+							     ? det_gaussian(rng, he_std)
 							     : xavier * (2.0 * gsl_rng_uniform(rng) - 1.0));
 		memset(L->weight.velocity, 0, L->weight.n * sizeof(float));
 		if (L->bias.n) {
@@ -607,31 +674,39 @@ void nn_model_apply_masks(struct nn_model *m)
 	}
 }
 
+/* Sums the shards' losses and correct counts of the last job, in shard order. */
+static void sum_shards(const struct nn_workspace *ws, double *loss, uint64_t *correct)
+{
+	for (uint32_t si = 0; si < ws->n_shards; si++) {
+		*loss += ws->shards[si].loss;
+		*correct += ws->shards[si].correct;
+	}
+}
+
 void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *labels, uint32_t n,
 		       double *loss_sum, uint64_t *correct)
 {
+	assert(n >= 1 && n <= m->max_batch);
 	struct nn_workspace *ws = m->ws;
 	ws->kind = JOB_BACKPROP;
 	ws->images = images;
 	ws->labels = labels;
 	ws->n = n;
+	ws->n_shards = (n + NN_SHARD_IMAGES - 1) / NN_SHARD_IMAGES;
 	ws->scale = 1.0f / (float)n;
 	ws->logits = NULL;
 	ws->io_layer = -1;
 	run_job(ws);
 	double loss = 0.0;
 	uint64_t ok = 0;
-	for (uint32_t ti = 0; ti < ws->n_threads; ti++) {
-		loss += ws->t[ti].loss;
-		ok += ws->t[ti].correct;
-	}
+	sum_shards(ws, &loss, &ok);
 	if (loss_sum)
 		*loss_sum = loss;
 	if (correct)
 		*correct = ok;
 }
 
-/* Runs a forward job over n images in max_batch chunks. */
+/* Runs a forward job over n images in chunks of NN_FORWARD_SHARDS shards. */
 static void forward_chunks(struct nn_model *m, const float *images, const uint8_t *labels,
 			   uint64_t n, float *logits, int layer, float *in, float *out,
 			   double *loss_sum, uint64_t *correct)
@@ -640,21 +715,20 @@ static void forward_chunks(struct nn_model *m, const float *images, const uint8_
 	const uint64_t img = shape_size(m->net.input);
 	double loss = 0.0;
 	uint64_t ok = 0;
-	for (uint64_t s = 0; s < n; s += m->max_batch) {
-		uint32_t c = (uint32_t)(n - s < m->max_batch ? n - s : m->max_batch);
+	const uint64_t chunk = (uint64_t)NN_FORWARD_SHARDS * NN_SHARD_IMAGES;
+	for (uint64_t s = 0; s < n; s += chunk) {
+		uint32_t c = (uint32_t)(n - s < chunk ? n - s : chunk);
 		ws->kind = JOB_FORWARD;
 		ws->images = images + s * img;
 		ws->labels = labels ? labels + s : NULL;
 		ws->n = c;
+		ws->n_shards = (c + NN_SHARD_IMAGES - 1) / NN_SHARD_IMAGES;
 		ws->logits = logits ? logits + s * m->n_classes : NULL;
 		ws->io_layer = layer;
 		ws->io_in = in && layer >= 0 ? in + s * shape_size(m->layers[layer].wl->in) : NULL;
 		ws->io_out = out && layer >= 0 ? out + s * shape_size(m->layers[layer].wl->out) : NULL;
 		run_job(ws);
-		for (uint32_t ti = 0; ti < ws->n_threads; ti++) {
-			loss += ws->t[ti].loss;
-			ok += ws->t[ti].correct;
-		}
+		sum_shards(ws, &loss, &ok);
 	}
 	ws->io_layer = -1;
 	if (loss_sum)

@@ -11,11 +11,12 @@
  * 0.0f: nn_model_apply_masks zeroes it, nn_model_backprop zeroes its
  * gradient, and the optimiser (train.h) never moves it.
  *
- * Threads: a model owns n_threads - 1 worker threads; a batch is split into
- * n_threads contiguous slices, each slice runs forward/backward on its own
- * buffers, and the per-thread gradients are summed in thread order. Results
- * are therefore identical for the same inputs and thread count. OpenBLAS is
- * set to one thread per caller (the parallelism is ours). */
+ * Threads and reproducibility: a model owns n_threads - 1 worker threads; a
+ * batch is cut into shards of NN_SHARD_IMAGES images, a constant, which the
+ * threads take in turn; each shard has its own gradients, summed in shard
+ * order. Every product runs through the fixed-order GEMM (gemm.h) and every
+ * exp/log through detmath.h, so for the same inputs the results are the same
+ * bits at any thread count and on any x86-64 CPU. */
 #ifndef SIM_NN_MODEL_H
 #define SIM_NN_MODEL_H
 
@@ -25,7 +26,12 @@
 #include <gsl/gsl_rng.h>
 
 #include "core/err.h"
+#include "nn/gemm.h"
 #include "workload/network.h"
+
+/* Images per shard of a batch: the unit of work of a thread and of the
+ * gradient summation order. */
+enum { NN_SHARD_IMAGES = 16 };
 
 /* One parameter tensor. */
 struct nn_param {
@@ -50,10 +56,12 @@ struct nn_model {
 	struct wl_network net; /* owned deep copy of the description */
 	int n_layers;          /* == net.n_layers */
 	struct nn_layer *layers; /* owned; layers[i] is net.layers[i] */
-	uint32_t max_batch;    /* largest batch the workspace holds */
+	uint32_t max_batch;    /* largest batch nn_model_backprop takes */
 	uint32_t n_threads;
 	uint32_t n_classes;    /* output channels of the last layer */
 	uint32_t act_bits;     /* simulated activation bits at inference; 0 = float */
+	enum nn_gemm_backend gemm_backend; /* NN_GEMM_FIXED unless nn_model_set_gemm */
+	enum nn_gemm_isa gemm_isa;         /* nn_gemm_isa_detect() unless nn_model_set_gemm */
 	struct nn_workspace *ws; /* owned */
 };
 
@@ -65,7 +73,8 @@ enum nn_init {
 extern const char *const nn_init_names[NN_INIT_COUNT];
 
 /* Builds a model of net (deep-copied: net stays the caller's) with a
- * workspace for batches of up to max_batch images on n_threads threads (>= 1).
+ * workspace for training batches of up to max_batch images (forward passes
+ * take any number) on n_threads threads (>= 1).
  * Weights are zero and masks all 1 until nn_model_init_weights. Fails with a
  * config error positioned at the offending layer when the network is not a
  * chain or has a layer type the trainer does not support. Caller releases
@@ -74,6 +83,13 @@ int nn_model_init(struct nn_model *m, const struct wl_network *net, uint32_t max
 		  uint32_t n_threads, struct sim_err *err);
 void nn_model_deinit(struct nn_model *m);
 
+/* Switches the products to another backend or instruction set: the
+ * benchmark's comparison with OpenBLAS, and the tests' check that every
+ * instruction set gives the same bits. On failure the model is unusable
+ * (release it). */
+int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+		      struct sim_err *err);
+
 /* Draws every weight from the scheme (fan_in = C/G*R*S, fan_out = M/G*R*S),
  * sets biases to 0, zeroes velocities, then re-applies the masks. */
 void nn_model_init_weights(struct nn_model *m, enum nn_init scheme, gsl_rng *rng);
@@ -81,7 +97,7 @@ void nn_model_init_weights(struct nn_model *m, enum nn_init scheme, gsl_rng *rng
 /* Zeroes every masked weight (and its velocity). */
 void nn_model_apply_masks(struct nn_model *m);
 
-/* Forward and backward pass over n (<= max_batch) images, NCHW floats
+/* Forward and backward pass over n (1 to max_batch) images, NCHW floats
  * (n * net.input.c*h*w), with labels in [0, n_classes). Fills every param's
  * grad with the gradient of the MEAN loss over the n images (no weight decay:
  * that is the optimiser's), masked entries 0. Returns the summed loss in
@@ -90,7 +106,7 @@ void nn_model_apply_masks(struct nn_model *m);
 void nn_model_backprop(struct nn_model *m, const float *images, const uint8_t *labels, uint32_t n,
 		       double *loss_sum, uint64_t *correct);
 
-/* Forward pass only over n images (any n: processed in max_batch chunks).
+/* Forward pass only over n images (any n).
  * Returns the summed loss and correct count as above (labels may be NULL:
  * then loss and correct are 0). When logits is not NULL it receives the
  * last layer's outputs as logits[i * n_classes + class]. */

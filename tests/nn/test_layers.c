@@ -15,6 +15,7 @@
 /* Which layer a check runs, with its buffers. */
 struct fd_case {
 	int kind; /* 0 conv, 1 fc, 2 maxpool, 3 avgpool, 4 relu */
+	struct nn_gemm gm;
 	struct nn_conv_geom g;
 	uint32_t hw;           /* fc: spatial size of the input */
 	float *x, *wt, *bias, *y, *r, *col, *xt, *dxt;
@@ -25,8 +26,8 @@ struct fd_case {
 static double fd_loss(struct fd_case *c)
 {
 	switch (c->kind) {
-	case 0: nn_conv_forward(&c->g, c->x, c->wt, c->bias, c->y, c->col); break;
-	case 1: nn_fc_forward(c->g.n, c->g.c, c->hw, c->g.m, c->x, c->wt, c->bias, c->y, c->xt); break;
+	case 0: nn_conv_forward(&c->gm, &c->g, c->x, c->wt, c->bias, c->y, c->col); break;
+	case 1: nn_fc_forward(&c->gm, c->g.n, c->g.c, c->hw, c->g.m, c->x, c->wt, c->bias, c->y, c->xt); break;
 	case 2: nn_maxpool_forward(&c->g, c->x, c->y, c->argmax); break;
 	case 3: nn_avgpool_forward(&c->g, c->x, c->y); break;
 	default: nn_relu_forward(c->nx, c->x, c->y); break;
@@ -84,6 +85,7 @@ static float *spaced(gsl_rng *rng, uint64_t n, float gap)
 
 static void fd_free(struct fd_case *c)
 {
+	nn_gemm_deinit(&c->gm);
 	free(c->x);
 	free(c->wt);
 	free(c->bias);
@@ -101,6 +103,8 @@ static void check_conv(uint32_t n, uint32_t cin, uint32_t h, uint32_t m, uint32_
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, 7);
 	struct fd_case c = {.kind = 0};
+	struct sim_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, nn_gemm_isa_detect(), &err), 0);
 	c.g = (struct nn_conv_geom){.n = n, .c = cin, .h = h, .w = h + 1, .m = m, .k = k,
 				    .stride = stride, .pad = pad, .groups = groups};
 	c.g.e = (h + 2 * pad - k) / stride + 1;
@@ -146,7 +150,7 @@ static void check_conv(uint32_t n, uint32_t cin, uint32_t h, uint32_t m, uint32_
 	float *dx = calloc(c.nx, sizeof(float));
 	float *dcol = calloc(nn_conv_col_floats(&c.g), sizeof(float));
 	fd_loss(&c); /* leaves the unrolled input in c.col */
-	nn_conv_backward(&c.g, c.x, c.wt, c.r, dw, db, dx, c.col, dcol);
+	nn_conv_backward(&c.gm, &c.g, c.x, c.wt, c.r, dw, db, dx, c.col, dcol);
 	free(dcol);
 	fd_compare(&c, c.x, dx, c.nx, 1e-2f, "conv dx");
 	fd_compare(&c, c.wt, dw, c.nw, 1e-2f, "conv dw");
@@ -179,6 +183,8 @@ static void check_fc(uint32_t n, uint32_t cin, uint32_t hw, uint32_t m)
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, 11);
 	struct fd_case c = {.kind = 1, .hw = hw};
+	struct sim_err err = {0};
+	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, nn_gemm_isa_detect(), &err), 0);
 	c.g = (struct nn_conv_geom){.n = n, .c = cin, .m = m};
 	c.nx = (uint64_t)cin * n * hw;
 	c.nw = (uint64_t)m * cin * hw;
@@ -206,7 +212,7 @@ static void check_fc(uint32_t n, uint32_t cin, uint32_t hw, uint32_t m)
 	CU_ASSERT(worst < 1e-4);
 	float *dw = calloc(c.nw, sizeof(float)), *db = calloc(c.nb, sizeof(float));
 	float *dx = calloc(c.nx, sizeof(float));
-	nn_fc_backward(n, cin, hw, m, c.x, c.xt, c.wt, c.r, dw, db, dx, c.dxt);
+	nn_fc_backward(&c.gm, n, cin, hw, m, c.x, c.xt, c.wt, c.r, dw, db, dx, c.dxt);
 	fd_compare(&c, c.x, dx, c.nx, 1e-2f, "fc dx");
 	fd_compare(&c, c.wt, dw, c.nw, 1e-2f, "fc dw");
 	fd_compare(&c, c.bias, db, c.nb, 1e-2f, "fc db");
@@ -280,6 +286,17 @@ static void test_relu(void)
 	gsl_rng_free(rng);
 }
 
+/* Summed loss of nn_softmax_xent over n samples. */
+static double xent_sum(uint32_t n, uint32_t k, const float *z, const uint8_t *labels, float scale,
+		       float *dz, uint64_t *correct)
+{
+	double loss[8], sum = 0.0;
+	nn_softmax_xent(n, k, z, labels, scale, dz, loss, correct);
+	for (uint32_t i = 0; i < n; i++)
+		sum += loss[i];
+	return sum;
+}
+
 static void test_softmax_xent(void)
 {
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -288,7 +305,7 @@ static void test_softmax_xent(void)
 	float *z = rnd(rng, n * k, 3.0), dz[20];
 	const uint8_t labels[5] = {0, 3, 1, 1, 2};
 	uint64_t correct = 0;
-	double loss = nn_softmax_xent(n, k, z, labels, 0.5f, dz, &correct);
+	double loss = xent_sum(n, k, z, labels, 0.5f, dz, &correct);
 	/* Direct formula in double for the loss, and the arg-max count. */
 	double ref = 0.0;
 	uint64_t ref_correct = 0;
@@ -309,9 +326,9 @@ static void test_softmax_xent(void)
 	for (uint32_t i = 0; i < n * k; i++) {
 		float keep = z[i];
 		z[i] = keep + 1e-2f;
-		double lp = nn_softmax_xent(n, k, z, labels, 0.0f, NULL, NULL);
+		double lp = xent_sum(n, k, z, labels, 0.0f, NULL, NULL);
 		z[i] = keep - 1e-2f;
-		double lm = nn_softmax_xent(n, k, z, labels, 0.0f, NULL, NULL);
+		double lm = xent_sum(n, k, z, labels, 0.0f, NULL, NULL);
 		z[i] = keep;
 		worst = fmax(worst, fabs(0.5 * (lp - lm) / 2e-2 - dz[i]));
 	}

@@ -1,0 +1,145 @@
+/* Fixed-order single-precision GEMM (see gemm.h), in the BLIS layout (Van Zee
+ * & van de Geijn 2015, "BLIS: a framework for rapidly instantiating BLAS
+ * functionality"): C is cut into 4 x 16 tiles; for each block of 256 columns
+ * and 256 k values, op(B) is packed into 16-column panels (zero-padded), and
+ * a micro-kernel (gemm_kernel.h) updates each tile from a 4-row sliver of
+ * op(A), read in place through its strides. Blocking only decides when a
+ * partial sum is stored to C and read back, which is exact, so every c_ij
+ * still sees its products in the order k = 0, 1, ..., k-1.
+ *
+ * The micro-kernel is compiled for the x86-64 baseline (SSE2) and for AVX2;
+ * no variant uses FMA (the build passes -ffp-contract=off), so all of them
+ * compute the same bits, and the choice only changes speed. */
+#include "nn/gemm.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <sys/platform/x86.h>
+
+#include <gsl/gsl_cblas.h>
+
+#include "core/mem.h"
+
+const char *const nn_gemm_backend_names[NN_GEMM_BACKEND_COUNT] = {"fixed", "openblas"};
+_Static_assert(NN_GEMM_BACKEND_COUNT == 2, "nn_gemm_backend_names must list every backend");
+const char *const nn_gemm_isa_names[NN_GEMM_ISA_COUNT] = {"sse2", "avx2"};
+_Static_assert(NN_GEMM_ISA_COUNT == 2, "nn_gemm_isa_names must list every instruction set");
+
+enum { MR = 4, NR = 16, KC = 256, NC = 256 };
+
+#define GEMM_KERNEL_NAME kernel_sse2
+#define GEMM_KERNEL_TARGET
+#define GEMM_VEC_FLOATS 4
+#include "nn/gemm_kernel.h"
+#undef GEMM_KERNEL_NAME
+#undef GEMM_KERNEL_TARGET
+#undef GEMM_VEC_FLOATS
+
+#define GEMM_KERNEL_NAME kernel_avx2
+#define GEMM_KERNEL_TARGET __attribute__((target("avx2")))
+#define GEMM_VEC_FLOATS 8
+#include "nn/gemm_kernel.h"
+#undef GEMM_KERNEL_NAME
+#undef GEMM_KERNEL_TARGET
+#undef GEMM_VEC_FLOATS
+
+typedef void (*micro_kernel)(uint32_t kc, const float *a, size_t rs, size_t cs, uint32_t mr,
+			     const float *restrict bp, float *c, size_t ldc, uint32_t nr,
+			     bool load);
+static const micro_kernel kernels[NN_GEMM_ISA_COUNT] = {kernel_sse2, kernel_avx2};
+
+enum nn_gemm_isa nn_gemm_isa_detect(void)
+{
+	return CPU_FEATURE_ACTIVE(AVX2) ? NN_GEMM_ISA_AVX2 : NN_GEMM_ISA_SSE2;
+}
+
+int nn_gemm_init(struct nn_gemm *g, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+		 struct sim_err *err)
+{
+	g->backend = backend;
+	g->isa = isa;
+	g->pack = sim_malloc((size_t)KC * NC * sizeof *g->pack, err);
+	return g->pack ? 0 : err->code;
+}
+
+void nn_gemm_deinit(struct nn_gemm *g)
+{
+	free(g->pack);
+	g->pack = NULL;
+}
+
+static float mat_at(const struct nn_mat *x, uint32_t i, uint32_t j)
+{
+	return x->trans ? x->p[(size_t)j * x->ld + i] : x->p[(size_t)i * x->ld + j];
+}
+
+/* Packs rows [k0, k0 + kc) and columns [j0, j0 + nc) of op(B) into panels of
+ * NR columns: panel q holds kc rows of NR floats, columns past nc zero. */
+static void pack_b(const struct nn_mat *b, uint32_t k0, uint32_t kc, uint32_t j0, uint32_t nc,
+		   float *dst)
+{
+	for (uint32_t q = 0; q < nc; q += NR) {
+		const uint32_t w = nc - q < NR ? nc - q : NR;
+		float *panel = dst + (size_t)q * kc;
+		if (w < NR || b->trans)
+			memset(panel, 0, (size_t)kc * NR * sizeof *panel);
+		if (b->trans) {
+			for (uint32_t j = 0; j < w; j++) {
+				const float *src = b->p + (size_t)(j0 + q + j) * b->ld + k0;
+				for (uint32_t kk = 0; kk < kc; kk++)
+					panel[kk * NR + j] = src[kk];
+			}
+			continue;
+		}
+		for (uint32_t kk = 0; kk < kc; kk++)
+			memcpy(panel + kk * NR, b->p + (size_t)(k0 + kk) * b->ld + j0 + q,
+			       w * sizeof *panel);
+	}
+}
+
+void nn_gemm(struct nn_gemm *g, uint32_t m, uint32_t n, uint32_t k, struct nn_mat a,
+	     struct nn_mat b, float *c, uint32_t ldc, bool accumulate)
+{
+	if (m == 0 || n == 0)
+		return;
+	if (g->backend == NN_GEMM_OPENBLAS) {
+		cblas_sgemm(CblasRowMajor, a.trans ? CblasTrans : CblasNoTrans,
+			    b.trans ? CblasTrans : CblasNoTrans, (int)m, (int)n, (int)k, 1.0f, a.p,
+			    (int)a.ld, b.p, (int)b.ld, accumulate ? 1.0f : 0.0f, c, (int)ldc);
+		return;
+	}
+	if (k == 0) {
+		for (uint32_t i = 0; !accumulate && i < m; i++)
+			memset(c + (size_t)i * ldc, 0, n * sizeof *c);
+		return;
+	}
+	const micro_kernel kernel = kernels[g->isa];
+	const size_t rs = a.trans ? 1 : a.ld, cs = a.trans ? a.ld : 1;
+	for (uint32_t j0 = 0; j0 < n; j0 += NC) {
+		const uint32_t nc = n - j0 < NC ? n - j0 : NC;
+		for (uint32_t k0 = 0; k0 < k; k0 += KC) {
+			const uint32_t kc = k - k0 < KC ? k - k0 : KC;
+			pack_b(&b, k0, kc, j0, nc, g->pack);
+			for (uint32_t i0 = 0; i0 < m; i0 += MR) {
+				const uint32_t mr = m - i0 < MR ? m - i0 : MR;
+				const float *ap = a.p + i0 * rs + k0 * cs;
+				float *ci = c + (size_t)i0 * ldc + j0;
+				for (uint32_t q = 0; q < nc; q += NR)
+					kernel(kc, ap, rs, cs, mr, g->pack + (size_t)q * kc, ci + q,
+					       ldc, nc - q < NR ? nc - q : NR, accumulate || k0 > 0);
+			}
+		}
+	}
+}
+
+void nn_gemm_reference(uint32_t m, uint32_t n, uint32_t k, struct nn_mat a, struct nn_mat b,
+		       float *c, uint32_t ldc, bool accumulate)
+{
+	for (uint32_t i = 0; i < m; i++)
+		for (uint32_t j = 0; j < n; j++) {
+			float s = accumulate ? c[(size_t)i * ldc + j] : 0.0f;
+			for (uint32_t kk = 0; kk < k; kk++)
+				s += mat_at(&a, i, kk) * mat_at(&b, kk, j);
+			c[(size_t)i * ldc + j] = s;
+		}
+}
