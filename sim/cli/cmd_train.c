@@ -202,7 +202,7 @@ int cmd_train(int argc, char **argv)
 		goto fail;
 	if (out) {
 		struct nn_ckpt_meta meta = {
-			.epochs = o.epochs, .batch = o.batch, .threads = m.n_threads, .seed = o.seed,
+			.epochs = o.epochs, .batch = o.batch, .seed = o.seed,
 			.lr = o.lr, .test_accuracy = ev.accuracy, .test_loss = ev.loss,
 			.data_mean = mean, .data_std = std,
 		};

@@ -29,6 +29,7 @@
 #include "compress/esz.h"
 #include "compress/quant.h"
 #include "compress/storage.h"
+#include "core/detmath.h"
 #include "core/mem.h"
 #include "nn/checkpoint.h"
 #include "nn/train.h"
@@ -120,7 +121,7 @@ static int prune_all(struct nn_model *m, const struct ctx *c, double frac, struc
 				 ? prune_mask_threshold(w->value, &c->t[i].groups, p->norm,
 							p->quality, mask, err)
 				 : prune_mask_density(w->value, &c->t[i].groups, p->norm,
-						      c->t[i].density < 1 ? pow(c->t[i].density, frac) : 1,
+						      c->t[i].density < 1 ? det_pow(c->t[i].density, frac) : 1,
 						      mask, err);
 		for (uint64_t j = 0; !rc && j < w->n; j++)
 			w->mask[j] &= mask[j];

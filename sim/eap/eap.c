@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/detmath.h"
 #include "core/mem.h"
 #include "eap/refit.h"
 
@@ -359,7 +360,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	if (o->method == EAP_ENERGY_AWARE &&
 	    (rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)))
 		goto done;
-	double lo = log(o->min_density), hi = log(cur), acc;
+	double lo = det_log(o->min_density), hi = det_log(cur), acc;
 	if (o->fixed_density > 0) {
 		/* Density mode: one trial at the target, kept whatever its accuracy. */
 		if (o->fixed_density < cur) {
@@ -372,18 +373,18 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 		goto restore;
 	}
 	for (uint32_t t = 0; t <= o->trials; t++) {
-		double d = t == 0 ? o->min_density : exp(0.5 * (lo + hi));
+		double d = t == 0 ? o->min_density : det_exp(0.5 * (lo + hi));
 		if ((rc = try_density(&ls, d, &acc, err)))
 			goto done;
 		if (acc >= floor_acc) {
 			keep_best(&ls);
 			*density_out = (double)prune_mask_kept(L->weight.mask, ls.n) / (double)ls.n;
 			*acc_out = acc;
-			hi = log(d);
+			hi = det_log(d);
 			if (t == 0)
 				break;
 		} else {
-			lo = log(d);
+			lo = det_log(d);
 		}
 	}
 restore:

@@ -6,16 +6,51 @@
  * solved by Cholesky. A ridge of 1e-9 times the mean diagonal of G[S,S] keeps
  * the system positive definite when inputs are collinear on the samples (a
  * constant input column, a dead channel); it moves the solution by a relative
- * amount of that order. */
+ * amount of that order.
+ *
+ * Every sum here runs in a fixed order (samples in order for G and c; j in
+ * order for the Cholesky updates and the triangular solves), with separate
+ * IEEE multiplications and additions, so the refit gives the same bits on
+ * every CPU and thread count; BLAS/LAPACK-style libraries choose their
+ * blocking and kernels by CPU and do not. Loops are blocked only so that the
+ * block being updated stays in cache, which does not change any order. */
 #include "eap/refit.h"
 
-#include <gsl/gsl_cblas.h>
-#include <gsl/gsl_errno.h>
-#include <gsl/gsl_linalg.h>
+#include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/mem.h"
+
+/* Rows of the output kept in cache while all samples stream past (48 rows of
+ * up to ~1,000 doubles: under 400 kB). */
+enum { ATB_ROWS = 48 };
+
+/* out[i][j] (row stride ldo) = sum over r of a[r][i] b[r][j], for i in
+ * [0, na) and j in [upper ? i : 0, nb), summed over r = 0, 1, ... in order.
+ * a is n x na, b is n x nb, row-major. Zero a[r][i] are skipped: adding the
+ * exact +-0 product changes no finite sum, and ReLU inputs are mostly 0. */
+static void atb(size_t n, size_t na, size_t nb, const double *a, const double *b, double *out,
+		size_t ldo, bool upper)
+{
+	for (size_t i = 0; i < na; i++)
+		memset(out + i * ldo + (upper ? i : 0), 0, (nb - (upper ? i : 0)) * sizeof *out);
+	for (size_t i0 = 0; i0 < na; i0 += ATB_ROWS) {
+		const size_t i1 = i0 + ATB_ROWS < na ? i0 + ATB_ROWS : na;
+		for (size_t r = 0; r < n; r++) {
+			const double *ar = a + r * na, *br = b + r * nb;
+			for (size_t i = i0; i < i1; i++) {
+				const double ai = ar[i];
+				if (ai == 0.0)
+					continue;
+				double *o = out + i * ldo;
+				for (size_t j = upper ? i : 0; j < nb; j++)
+					o[j] += ai * br[j];
+			}
+		}
+	}
+}
 
 void eap_stats_deinit(struct eap_stats *s)
 {
@@ -47,18 +82,78 @@ int eap_stats_init(struct eap_stats *s, const struct eap_layer_data *d, struct s
 		for (size_t o = 0; o < d->n_out; o++)
 			y[r * d->n_out + o] = d->y[r * d->n_out + o];
 	}
-	int n = (int)d->n_samples, pi = (int)p, no = (int)d->n_out;
 	/* G = A^T A (upper triangle, mirrored below), C = A^T Y. */
-	cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, pi, n, 1.0, a, pi, 0.0, s->gram, pi);
+	atb(d->n_samples, p, p, a, a, s->gram, p, true);
 	for (size_t i = 0; i < p; i++)
 		for (size_t j = 0; j < i; j++)
 			s->gram[i * p + j] = s->gram[j * p + i];
-	cblas_dgemm(CblasRowMajor, CblasTrans, CblasNoTrans, pi, no, n, 1.0, a, pi, y, no, 0.0,
-		    s->cross, no);
-	s->yy = cblas_ddot(n * no, y, 1, y, 1);
+	atb(d->n_samples, p, d->n_out, a, y, s->cross, d->n_out, false);
+	s->yy = 0.0;
+	for (size_t j = 0; j < d->n_samples * d->n_out; j++)
+		s->yy += y[j] * y[j];
 	free(a);
 	free(y);
 	return 0;
+}
+
+/* Rows of a Cholesky panel: the trailing rows are updated by a whole panel
+ * while each stays in cache. */
+enum { CHOL_PANEL = 32 };
+
+/* Subtracts from row i of u (columns i..k-1) the products of rows j in
+ * [j0, j1) of the factor, in order of j. */
+static void chol_update_row(double *u, size_t k, size_t i, size_t j0, size_t j1)
+{
+	double *ui = u + i * k;
+	for (size_t j = j0; j < j1; j++) {
+		const double *uj = u + j * k;
+		const double f = uj[i];
+		for (size_t l = i; l < k; l++)
+			ui[l] -= f * uj[l];
+	}
+}
+
+/* In-place Cholesky factorisation G = U^T U of the k x k symmetric matrix in
+ * u (upper triangle read and overwritten with U). Right-looking: every entry
+ * (i, l) receives its updates from rows j = 0, 1, ..., in order, whatever the
+ * blocking. Returns false when G is not positive definite. */
+static bool cholesky_upper(double *u, size_t k)
+{
+	for (size_t j0 = 0; j0 < k; j0 += CHOL_PANEL) {
+		const size_t j1 = j0 + CHOL_PANEL < k ? j0 + CHOL_PANEL : k;
+		for (size_t j = j0; j < j1; j++) {
+			double *uj = u + j * k;
+			if (!(uj[j] > 0.0))
+				return false;
+			const double d = sqrt(uj[j]);
+			uj[j] = d;
+			for (size_t l = j + 1; l < k; l++)
+				uj[l] /= d;
+			for (size_t i = j + 1; i < j1; i++)
+				chol_update_row(u, k, i, j, j + 1);
+		}
+		for (size_t i = j1; i < k; i++)
+			chol_update_row(u, k, i, j0, j1);
+	}
+	return true;
+}
+
+/* Solves U^T U x = c in place (x overwrites c) with the factor of
+ * cholesky_upper: U^T z = c forward, then U x = z backward. */
+static void cholesky_solve(const double *u, size_t k, double *c)
+{
+	for (size_t i = 0; i < k; i++) {
+		double v = c[i];
+		for (size_t j = 0; j < i; j++)
+			v -= u[j * k + i] * c[j];
+		c[i] = v / u[i * k + i];
+	}
+	for (size_t i = k; i-- > 0;) {
+		double v = c[i];
+		for (size_t j = i + 1; j < k; j++)
+			v -= u[i * k + j] * c[j];
+		c[i] = v / u[i * k + i];
+	}
 }
 
 int eap_refit(const struct eap_stats *s, float *w, const uint8_t *keep, float *bias,
@@ -66,15 +161,9 @@ int eap_refit(const struct eap_stats *s, float *w, const uint8_t *keep, float *b
 {
 	size_t p = s->n_in + 1;
 	size_t *idx = sim_malloc(p * sizeof *idx, err);
-	gsl_matrix *g = gsl_matrix_alloc(p, p);
-	gsl_vector *c = gsl_vector_alloc(p);
-	gsl_vector *sol = gsl_vector_alloc(p);
-	int rc = 0;
-	if (!idx || !g || !c || !sol) {
-		rc = sim_err_set(err, SIM_ERR_NOMEM, NULL, 0, 0, "out of memory in refit");
-		goto done;
-	}
-	gsl_error_handler_t *old = gsl_set_error_handler_off();
+	double *g = idx ? sim_malloc(p * p * sizeof *g, err) : NULL;
+	double *c = g ? sim_malloc(p * sizeof *c, err) : NULL;
+	int rc = c ? 0 : err->code;
 	for (size_t o = 0; o < s->n_out && rc == 0; o++) {
 		size_t k = 0;
 		for (size_t i = 0; i < s->n_in; i++)
@@ -86,38 +175,31 @@ int eap_refit(const struct eap_stats *s, float *w, const uint8_t *keep, float *b
 		memset(row, 0, s->n_in * sizeof *row);
 		if (k == 0)
 			continue;
-		gsl_matrix_view gs = gsl_matrix_submatrix(g, 0, 0, k, k);
-		gsl_vector_view cs = gsl_vector_subvector(c, 0, k);
-		gsl_vector_view xs = gsl_vector_subvector(sol, 0, k);
 		double diag = 0;
 		for (size_t a = 0; a < k; a++) {
-			for (size_t b = 0; b < k; b++)
-				gsl_matrix_set(&gs.matrix, a, b, s->gram[idx[a] * p + idx[b]]);
-			gsl_vector_set(&cs.vector, a, s->cross[idx[a] * s->n_out + o]);
+			for (size_t b = a; b < k; b++)
+				g[a * k + b] = s->gram[idx[a] * p + idx[b]];
+			c[a] = s->cross[idx[a] * s->n_out + o];
 			diag += s->gram[idx[a] * p + idx[a]];
 		}
 		double ridge = 1e-9 * (diag > 0 ? diag / (double)k : 1.0);
 		for (size_t a = 0; a < k; a++)
-			*gsl_matrix_ptr(&gs.matrix, a, a) += ridge;
-		if (gsl_linalg_cholesky_decomp1(&gs.matrix) != GSL_SUCCESS ||
-		    gsl_linalg_cholesky_solve(&gs.matrix, &cs.vector, &xs.vector) != GSL_SUCCESS) {
+			g[a * k + a] += ridge;
+		if (!cholesky_upper(g, k)) {
 			rc = sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
 					 "least-squares refit: singular system for output %zu", o);
 			break;
 		}
+		cholesky_solve(g, k, c);
 		for (size_t a = 0; a < k; a++) {
-			double v = gsl_vector_get(&xs.vector, a);
 			if (idx[a] == s->n_in)
-				bias[o] = (float)v;
+				bias[o] = (float)c[a];
 			else
-				row[idx[a]] = (float)v;
+				row[idx[a]] = (float)c[a];
 		}
 	}
-	gsl_set_error_handler(old);
-done:
-	gsl_vector_free(sol);
-	gsl_vector_free(c);
-	gsl_matrix_free(g);
+	free(c);
+	free(g);
 	free(idx);
 	return rc;
 }
@@ -128,21 +210,24 @@ int eap_output_sq_error(const struct eap_stats *s, const float *w, const float *
 	size_t p = s->n_in + 1;
 	double total = s->yy;
 	double *a = sim_malloc(p * sizeof *a, err);
-	double *ga = a ? sim_malloc(p * sizeof *ga, err) : NULL;
-	if (!a || !ga) {
-		free(a);
+	if (!a)
 		return SIM_ERR_NOMEM;
-	}
 	for (size_t o = 0; o < s->n_out; o++) {
 		for (size_t i = 0; i < s->n_in; i++)
 			a[i] = w[o * s->n_in + i];
 		a[s->n_in] = bias ? bias[o] : 0.0;
-		cblas_dsymv(CblasRowMajor, CblasUpper, (int)p, 1.0, s->gram, (int)p, a, 1, 0.0, ga, 1);
-		total += cblas_ddot((int)p, a, 1, ga, 1) -
-			 2.0 * cblas_ddot((int)p, a, 1, s->cross + o, (int)s->n_out);
+		/* a^T G a - 2 a^T c_o, every sum in index order. */
+		double aga = 0.0, ac = 0.0;
+		for (size_t i = 0; i < p; i++) {
+			double gi = 0.0;
+			for (size_t j = 0; j < p; j++)
+				gi += s->gram[i * p + j] * a[j];
+			aga += a[i] * gi;
+			ac += a[i] * s->cross[i * s->n_out + o];
+		}
+		total += aga - 2.0 * ac;
 	}
 	free(a);
-	free(ga);
 	*out = total;
 	return 0;
 }

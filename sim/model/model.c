@@ -433,8 +433,12 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 
 double model_relidx_entries_per_value(double density, uint32_t index_bits)
 {
+	/* q^(2^index_bits) by repeated squaring: exact IEEE products, so the
+	 * same bits on every CPU (libm's pow is not). */
 	double q = 1.0 - density;
-	return density / (1.0 - pow(q, ldexp(1.0, (int)index_bits)));
+	for (uint32_t b = 0; b < index_bits; b++)
+		q *= q;
+	return density / (1.0 - q);
 }
 
 double model_rlc_bits_per_value(const struct arch *a, double density)

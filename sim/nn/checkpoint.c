@@ -158,7 +158,6 @@ int nn_checkpoint_save(const struct nn_model *m, const struct nn_ckpt_meta *meta
 	}
 	put_u32(&b, meta->epochs);
 	put_u32(&b, meta->batch);
-	put_u32(&b, meta->threads);
 	put_u64(&b, meta->seed);
 	put_f64(&b, meta->lr);
 	put_f64(&b, meta->test_accuracy);
@@ -432,7 +431,7 @@ int nn_checkpoint_load(struct nn_model *m, struct nn_ckpt_meta *meta, const char
 		goto done;
 	}
 	if ((rc = get_u32(&r, &md.epochs)) || (rc = get_u32(&r, &md.batch)) ||
-	    (rc = get_u32(&r, &md.threads)) || (rc = get_u64(&r, &md.seed)) ||
+	    (rc = get_u64(&r, &md.seed)) ||
 	    (rc = get_f64(&r, &md.lr)) || (rc = get_f64(&r, &md.test_accuracy)) ||
 	    (rc = get_f64(&r, &md.test_loss)) || (rc = get_f64(&r, &md.data_mean)) ||
 	    (rc = get_f64(&r, &md.data_std)) || (rc = get_u32(&r, &n_tensors)))

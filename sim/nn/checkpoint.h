@@ -21,13 +21,13 @@
 #include "core/err.h"
 #include "nn/model.h"
 
-#define NN_CKPT_VERSION 1u
+/* 2: the thread count is no longer recorded (it no longer changes results). */
+#define NN_CKPT_VERSION 2u
 
 /* Training metadata stored with the tensors. */
 struct nn_ckpt_meta {
 	uint32_t epochs;       /* epochs trained */
 	uint32_t batch;
-	uint32_t threads;
 	uint64_t seed;
 	double lr;
 	double test_accuracy;  /* 0..1, -1 when unknown */

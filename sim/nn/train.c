@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/detmath.h"
 #include "core/mem.h"
 
 const char *const nn_schedule_names[NN_SCHEDULE_COUNT] = {"constant", "step", "cosine"};
@@ -42,9 +43,9 @@ double nn_train_lr(const struct nn_train_opts *o, uint32_t epoch)
 {
 	switch (o->schedule) {
 	case NN_SCHEDULE_STEP:
-		return o->lr * pow(o->step_gamma, o->step_epochs ? epoch / o->step_epochs : 0);
+		return o->lr * det_powi(o->step_gamma, o->step_epochs ? epoch / o->step_epochs : 0);
 	case NN_SCHEDULE_COSINE:
-		return 0.5 * o->lr * (1.0 + cos(M_PI * epoch / (o->epochs ? o->epochs : 1)));
+		return 0.5 * o->lr * (1.0 + det_cos(M_PI * epoch / (o->epochs ? o->epochs : 1)));
 	default:
 		return o->lr;
 	}

@@ -91,7 +91,7 @@ int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err)
 		rc = nn_evaluate(&m, &r->test, &ev, err);
 	if (!rc) {
 		struct nn_ckpt_meta meta = {
-			.epochs = p->train_epochs, .batch = p->train_batch, .threads = (uint32_t)jobs,
+			.epochs = p->train_epochs, .batch = p->train_batch,
 			.seed = p->seed, .lr = p->train_lr, .test_accuracy = ev.accuracy,
 			.test_loss = ev.loss, .data_mean = r->data_mean, .data_std = r->data_std,
 		};
