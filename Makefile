@@ -91,12 +91,12 @@ run: deps
 
 test: deps
 	@$(MAKE) --no-print-directory $(BUILD)/esim $(BUILD)/esim-tests
-	@./$(BUILD)/esim-tests
+	@ESIM_BIN=./$(BUILD)/esim ./$(BUILD)/esim-tests
 
 check: deps
 	@$(MAKE) --no-print-directory BUILD=build-san SAN=1 build-san/esim build-san/esim-tests
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-	  ./build-san/esim-tests
+	  ESIM_BIN=./build-san/esim ./build-san/esim-tests
 
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/esim $(BENCH_BIN)

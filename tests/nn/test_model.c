@@ -1,6 +1,7 @@
 /* Models: whole-network backpropagation against finite differences of the
- * forward loss (through every layer type, on two threads), thread-count
- * independence, masks, chunked forward passes and layer activations. */
+ * forward loss (through every layer type, on two threads), the same bits at
+ * any thread count and instruction set, masks, chunked forward passes and
+ * layer activations. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,8 @@ static const char tiny_net[] =
 	"  - {name: r2, type: relu}\n"
 	"  - {name: f2, type: fc, out_features: 4, bias: false}\n";
 
-enum { N_IMG = 5 };
+/* Three shards of NN_SHARD_IMAGES, the last one partial. */
+enum { N_IMG = 2 * NN_SHARD_IMAGES + 5 };
 
 struct fixture {
 	struct wl_network net;
@@ -100,31 +102,45 @@ static void test_backprop_vs_finite_differences(void)
 	fixture_deinit(&f);
 }
 
-static void test_threads_agree(void)
+/* Bitwise equality of every gradient, and of the loss, between two models. */
+static void expect_same_bits(const struct fixture *a, const struct fixture *b, double la,
+			     double lb)
 {
-	struct fixture a, b;
-	fixture_init(&a, 1, N_IMG);
-	fixture_init(&b, 3, N_IMG);
-	double la, lb;
-	nn_model_backprop(&a.m, a.x, a.y, N_IMG, &la, NULL);
-	nn_model_backprop(&b.m, b.x, b.y, N_IMG, &lb, NULL);
-	CU_ASSERT(fabs(la - lb) < 1e-5);
-	double worst = 0.0;
-	for (int i = 0; i < a.m.n_layers; i++)
-		for (uint64_t j = 0; j < a.m.layers[i].weight.n; j++)
-			worst = fmax(worst, fabs(a.m.layers[i].weight.grad[j] -
-						 b.m.layers[i].weight.grad[j]));
-	CU_ASSERT(worst < 1e-5);
-	/* One image on three threads: two slices are empty. */
-	nn_model_backprop(&a.m, a.x, a.y, 1, &la, NULL);
-	nn_model_backprop(&b.m, b.x, b.y, 1, &lb, NULL);
-	CU_ASSERT(fabs(la - lb) < 1e-6);
-	for (int i = 0; i < a.m.n_layers; i++)
-		if (a.m.layers[i].weight.n)
-			CU_ASSERT_EQUAL(memcmp(a.m.layers[i].weight.grad, b.m.layers[i].weight.grad,
-					       a.m.layers[i].weight.n * sizeof(float)), 0);
-	fixture_deinit(&a);
-	fixture_deinit(&b);
+	CU_ASSERT(memcmp(&la, &lb, sizeof la) == 0);
+	for (int i = 0; i < a->m.n_layers; i++) {
+		const struct nn_param *pa[2] = {&a->m.layers[i].weight, &a->m.layers[i].bias};
+		const struct nn_param *pb[2] = {&b->m.layers[i].weight, &b->m.layers[i].bias};
+		for (int k = 0; k < 2; k++)
+			if (pa[k]->n)
+				CU_ASSERT_EQUAL(memcmp(pa[k]->grad, pb[k]->grad,
+						       pa[k]->n * sizeof(float)), 0);
+	}
+}
+
+/* The same bits at 1, 2 and 8 threads (more than shards), and with the SSE2
+ * kernels instead of the AVX2 ones; batches of all three shards and of one
+ * image (most threads idle). */
+static void test_threads_and_isa_agree(void)
+{
+	struct fixture ref;
+	fixture_init(&ref, 1, N_IMG);
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&ref.m, NN_GEMM_FIXED, NN_GEMM_ISA_SSE2, &err), 0);
+	const uint32_t batches[] = {N_IMG, 1};
+	const uint32_t threads[] = {1, 2, 8};
+	for (size_t bi = 0; bi < 2; bi++) {
+		double lr;
+		nn_model_backprop(&ref.m, ref.x, ref.y, batches[bi], &lr, NULL);
+		for (size_t ti = 0; ti < 3; ti++) {
+			struct fixture f;
+			fixture_init(&f, threads[ti], N_IMG);
+			double l;
+			nn_model_backprop(&f.m, f.x, f.y, batches[bi], &l, NULL);
+			expect_same_bits(&ref, &f, lr, l);
+			fixture_deinit(&f);
+		}
+	}
+	fixture_deinit(&ref);
 }
 
 static void test_masks_hold(void)
@@ -209,7 +225,7 @@ static void test_rejects_unsupported(void)
 
 static const struct test_case cases[] = {
 	{"backprop vs finite differences", test_backprop_vs_finite_differences},
-	{"1 and 3 threads agree", test_threads_agree},
+	{"same bits at 1, 2, 8 threads and SSE2 vs AVX2", test_threads_and_isa_agree},
 	{"masked weights stay zero", test_masks_hold},
 	{"forward chunks and layer activations", test_forward_chunks_and_layer_io},
 	{"unsupported networks rejected", test_rejects_unsupported},
