@@ -40,7 +40,7 @@ $(BUILD)/sim/nn/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
 # unrolling of the loop-nest counting) cuts its time by a fifth. Integer code
 # and ISO floating point (no contraction under -std=c11): results are unchanged.
 ifneq ($(SAN),1)
-$(BUILD)/sim/model/%.o $(BUILD)/sim/mapper/%.o: CFLAGS += -O3
+$(BUILD)/sim/access/%.o $(BUILD)/sim/mapper/%.o: CFLAGS += -O3
 endif
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 

@@ -92,7 +92,7 @@ static int parse_args(int argc, char **argv, struct energy_opts *o, struct sim_e
 		case 'A': rc = cli_parse_u64("--abits", optarg, 1, 64, &o->abits, err); break;
 		case 'P': rc = cli_parse_u64("--pbits", optarg, 1, 64, &o->pbits, err); break;
 		case 'o':
-			rc = lookup("--objective", optarg, model_objective_names, OBJ_COUNT,
+			rc = lookup("--objective", optarg, access_objective_names, OBJ_COUNT,
 				    &o->objective, err);
 			break;
 		case 'h': return -1;
@@ -190,21 +190,21 @@ int cmd_energy(int argc, char **argv)
 			goto fail;
 		have_fixed = true;
 	}
-	struct model_bits bits = model_bits_default(&a);
+	struct access_bits bits = access_bits_default(&a);
 	if (o.wbits)
 		bits.weight = (uint32_t)o.wbits;
 	if (o.abits)
 		bits.ifmap = (uint32_t)o.abits;
 	if (o.pbits)
 		bits.psum = (uint32_t)o.pbits;
-	struct net_eval_opts eo = {(enum model_objective)o.objective, (int)o.threads,
+	struct net_eval_opts eo = {(enum access_objective)o.objective, (int)o.threads,
 				   have_fixed ? &fixed : NULL};
 	if ((rc = mapper_network_eval(&a, &t, &net, have_sp ? &sp : NULL, &bits, (uint32_t)o.batch,
 				      &eo, &res, &err)))
 		goto fail;
 	have_res = true;
 	struct energy_run_info info = {&a, &t, &net, have_sp ? sp.name : "dense",
-				       (enum model_objective)o.objective, bits};
+				       (enum access_objective)o.objective, bits};
 	bool csv_stdout = o.csv && strcmp(o.csv, "-") == 0;
 	bool json_stdout = o.json && strcmp(o.json, "-") == 0;
 	if (!csv_stdout && !json_stdout)

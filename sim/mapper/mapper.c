@@ -15,7 +15,7 @@
  * factorisation is evaluated under up to 9 order pairs: templates that step
  * the same loops in the same sequence give the same counts and are evaluated
  * once, and each level's share of the array counts is computed once per
- * order of that level (model_nest_array_part).
+ * order of that level (access_nest_array_part).
  *
  * The search. Dimensions are chosen one at a time; after each choice the
  * partial mapping (unchosen dimensions at 1) is checked against the PE array,
@@ -59,12 +59,12 @@ static const uint8_t order_templates[ORD_COUNT][DIM_COUNT] = {
 struct search {
 	const struct arch *a;
 	const struct energy_table *t;
-	const struct model_bits *bits;
-	const struct model_layer_in *in;
+	const struct access_bits *bits;
+	const struct access_layer_in *in;
 	enum arch_dataflow df;
-	enum model_objective obj;
+	enum access_objective obj;
 	bool exhaustive;
-	struct model_costs costs;
+	struct access_costs costs;
 	uint8_t orders[2][ORD_COUNT][DIM_COUNT];
 	struct choice *list[DIM_COUNT];
 	size_t n[DIM_COUNT];
@@ -74,16 +74,16 @@ struct search {
 struct worker {
 	struct search *s;
 	struct mapping m;
-	struct model_layer_result best, cur;
+	struct access_layer_result best, cur;
 	struct mapper_stats stats;
 	char why[192];
 	pthread_t thread;
 };
 
 /* Orders (objective, energy, cycles) tuples: -1, 0 or 1. */
-static int score_cmp(enum model_objective o, double ex, double cx, double ey, double cy)
+static int score_cmp(enum access_objective o, double ex, double cx, double ey, double cy)
 {
-	double vx = model_objective(o, ex, cx), vy = model_objective(o, ey, cy);
+	double vx = access_objective(o, ex, cx), vy = access_objective(o, ey, cy);
 	if (vx != vy)
 		return vx < vy ? -1 : 1;
 	if (ex != ey)
@@ -93,8 +93,8 @@ static int score_cmp(enum model_objective o, double ex, double cx, double ey, do
 	return 0;
 }
 
-bool mapper_better(const struct model_layer_result *x, const struct model_layer_result *y,
-		   enum model_objective o)
+bool mapper_better(const struct access_layer_result *x, const struct access_layer_result *y,
+		   enum access_objective o)
 {
 	if (!x->ok || !y->ok)
 		return x->ok && !y->ok;
@@ -181,24 +181,24 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
 }
 
 /* True when no completion of DRAM counts f_d can beat w's best: the energy
- * of the counts known from f_d alone (model_nest_fixed_counts: DRAM, MACs,
+ * of the counts known from f_d alone (access_nest_fixed_counts: DRAM, MACs,
  * RF reads of kept ifmaps and weights, all of a type the RF does not keep)
  * is a lower bound on the total, since every other access adds energy >= 0
  * (and floating-point sums of non-negative terms are monotone, so the bound
  * holds exactly as computed), and the cycles are exact already. Only a
  * strictly worse bound prunes, so ties are decided as without it. */
-static bool dram_bound_loses(const struct worker *w, const struct model_nest *nest,
+static bool dram_bound_loses(const struct worker *w, const struct access_nest *nest,
 			     const uint64_t f_d[TY_COUNT], uint64_t pes)
 {
 	const struct search *s = w->s;
 	if (!w->best.ok || s->exhaustive)
 		return false;
-	struct model_counts n;
-	model_nest_fixed_counts(nest, f_d, &n);
+	struct access_counts n;
+	access_nest_fixed_counts(nest, f_d, &n);
 	double e, cyc;
-	model_costs_score(&s->costs, &n, pes, &e, &cyc);
-	return model_objective(s->obj, e, cyc) >
-	       model_objective(s->obj, w->best.energy_total, w->best.cycles);
+	access_costs_score(&s->costs, &n, pes, &e, &cyc);
+	return access_objective(s->obj, e, cyc) >
+	       access_objective(s->obj, w->best.energy_total, w->best.cycles);
 }
 
 static void evaluate_leaf(struct worker *w)
@@ -206,8 +206,8 @@ static void evaluate_leaf(struct worker *w)
 	struct search *s = w->s;
 	w->stats.considered++;
 	uint64_t pes = mapping_pes(&w->m);
-	struct model_nest nest;
-	model_nest_init(&nest, &w->m, &s->in->shape);
+	struct access_nest nest;
+	access_nest_init(&nest, &w->m, &s->in->shape);
 	/* Each level's share of the counts depends on its own order only. DRAM
 	 * orders come first: their GLB fill counts alone may rule them out. */
 	uint64_t f_d[ORD_COUNT][TY_COUNT], part[2][ORD_COUNT][2 * TY_COUNT];
@@ -224,10 +224,10 @@ static void evaluate_leaf(struct worker *w)
 			continue;
 		w->stats.mappings += (uint64_t)n_glb;
 		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		model_nest_count_glb(&nest, &w->m, f_d[i]);
+		access_nest_count_glb(&nest, &w->m, f_d[i]);
 		if (dram_bound_loses(w, &nest, f_d[i], pes))
 			continue;
-		model_nest_array_part(&nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
+		access_nest_array_part(&nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
 		live[i] = true;
 		n_live++;
 	}
@@ -237,7 +237,7 @@ static void evaluate_leaf(struct worker *w)
 		if (dup[LV_GLB][j])
 			continue;
 		memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
-		model_nest_array_part(&nest, &w->m, LV_GLB, part[LV_GLB][j]);
+		access_nest_array_part(&nest, &w->m, LV_GLB, part[LV_GLB][j]);
 	}
 	for (int i = 0; i < ORD_COUNT; i++) {
 		if (!live[i])
@@ -246,18 +246,18 @@ static void evaluate_leaf(struct worker *w)
 			if (dup[LV_GLB][j])
 				continue;
 			uint64_t f_p[TY_COUNT], f_s[TY_COUNT];
-			struct model_counts n;
-			model_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
-			model_nest_combine(&nest, f_d[i], f_p, f_s, &n);
+			struct access_counts n;
+			access_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
+			access_nest_combine(&nest, f_d[i], f_p, f_s, &n);
 			w->stats.evaluated++;
 			double e, cyc;
-			model_costs_score(&s->costs, &n, pes, &e, &cyc);
+			access_costs_score(&s->costs, &n, pes, &e, &cyc);
 			if (w->best.ok && score_cmp(s->obj, e, cyc, w->best.energy_total,
 						    w->best.cycles) > 0)
 				continue;
 			memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
 			memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
-			model_layer_eval_counts(&s->costs, &w->m, &n, &w->cur);
+			access_layer_eval_counts(&s->costs, &w->m, &n, &w->cur);
 			if (mapper_better(&w->cur, &w->best, s->obj))
 				w->best = w->cur;
 		}
@@ -276,7 +276,7 @@ static void descend(struct worker *w, int k)
 		for (int lv = 0; lv < LV_COUNT; lv++)
 			w->m.factor[lv][d] = s->list[d][i].f[lv];
 		/* a reason is only worth formatting while nothing fits yet */
-		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape,
+		if (access_mapping_fits(s->a, s->bits, &w->m, &s->in->shape,
 				       w->best.ok ? NULL : w->why, sizeof w->why))
 			descend(w, k + 1);
 	}
@@ -295,16 +295,16 @@ static void *work(void *arg)
 			break;
 		for (int lv = 0; lv < LV_COUNT; lv++)
 			w->m.factor[lv][d0] = s->list[d0][i].f[lv];
-		if (model_mapping_fits(s->a, s->bits, &w->m, &s->in->shape, w->why, sizeof w->why))
+		if (access_mapping_fits(s->a, s->bits, &w->m, &s->in->shape, w->why, sizeof w->why))
 			descend(w, 1);
 	}
 	return NULL;
 }
 
 int mapper_search_layer(const struct arch *a, const struct energy_table *t,
-			const struct model_bits *bits, const struct model_layer_in *in,
+			const struct access_bits *bits, const struct access_layer_in *in,
 			enum arch_dataflow df, const struct mapper_opts *o,
-			struct model_layer_result *best, struct mapper_stats *stats,
+			struct access_layer_result *best, struct mapper_stats *stats,
 			struct sim_err *err)
 {
 	struct search s;
@@ -317,7 +317,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	s.obj = o->objective;
 	s.exhaustive = o->exhaustive;
 	atomic_init(&s.next, 0);
-	model_costs_init(&s.costs, a, t, bits, in);
+	access_costs_init(&s.costs, a, t, bits, in);
 	for (int k = 0; k < 2; k++) {
 		memcpy(s.orders[k], order_templates, sizeof order_templates);
 		if (k == LV_GLB && df == ARCH_DF_RS) {

@@ -9,10 +9,10 @@
 #include "arch/arch.h"
 #include "arch/energy.h"
 #include "core/err.h"
-#include "model/model.h"
+#include "access/access.h"
 
 struct mapper_opts {
-	enum model_objective objective;
+	enum access_objective objective;
 	int threads;     /* >= 1 */
 	bool exhaustive; /* evaluate every mapping in full, without the DRAM bound
 			    (the same answer, slower: a reference for tests) */
@@ -29,13 +29,13 @@ struct mapper_stats {
  * given). best->ok is false, with the reason, when no mapping fits. Errors
  * only for allocation or thread failures. stats may be NULL; they add up. */
 int mapper_search_layer(const struct arch *a, const struct energy_table *t,
-			const struct model_bits *bits, const struct model_layer_in *in,
+			const struct access_bits *bits, const struct access_layer_in *in,
 			enum arch_dataflow df, const struct mapper_opts *o,
-			struct model_layer_result *best, struct mapper_stats *stats,
+			struct access_layer_result *best, struct mapper_stats *stats,
 			struct sim_err *err);
 
 /* True when result x is better than y under objective o (energy breaks ties). */
-bool mapper_better(const struct model_layer_result *x, const struct model_layer_result *y,
-		   enum model_objective o);
+bool mapper_better(const struct access_layer_result *x, const struct access_layer_result *y,
+		   enum access_objective o);
 
 #endif

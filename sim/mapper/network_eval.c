@@ -11,11 +11,11 @@
 
 #include "core/mem.h"
 
-struct model_layer_in mapper_layer_in(const struct wl_network *net, const struct wl_sparsity *sp,
+struct access_layer_in mapper_layer_in(const struct wl_network *net, const struct wl_sparsity *sp,
 				      int i, uint32_t batch)
 {
 	const struct wl_layer *l = &net->layers[i];
-	struct model_layer_in in = {
+	struct access_layer_in in = {
 		.shape = map_layer_from(l, batch),
 		.groups = wl_layer_conv_shape(l).G,
 		.weight_density = sp ? sp->layers[i].weight_density : 1.0,
@@ -33,11 +33,11 @@ struct model_layer_in mapper_layer_in(const struct wl_network *net, const struct
 
 int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 			const struct wl_network *net, const struct wl_sparsity *sp,
-			const struct model_bits *bits, uint32_t batch,
+			const struct access_bits *bits, uint32_t batch,
 			const struct net_eval_opts *o, struct net_result *out, struct sim_err *err)
 {
 	memset(out, 0, sizeof *out);
-	struct model_bits b = bits ? *bits : model_bits_default(a);
+	struct access_bits b = bits ? *bits : access_bits_default(a);
 	int n = 0;
 	for (int i = 0; i < net->n_layers; i++)
 		n += wl_layer_has_weights(&net->layers[i]);
@@ -51,13 +51,13 @@ int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 		if (!wl_layer_has_weights(&net->layers[i]))
 			continue;
 		struct net_layer_result *lr = &out->layers[out->n++];
-		struct model_layer_in in = mapper_layer_in(net, sp, i, batch);
+		struct access_layer_in in = mapper_layer_in(net, sp, i, batch);
 		lr->layer = i;
 		lr->weights = wl_layer_weights(&net->layers[i]);
 		lr->weights_nonzero = (double)lr->weights * in.weight_density;
 		if (o->fixed && i < o->fixed->n_layers && o->fixed->given[i]) {
 			lr->fixed = true;
-			model_layer_eval(a, t, &b, &in, &o->fixed->map[i], &lr->r);
+			access_layer_eval(a, t, &b, &in, &o->fixed->map[i], &lr->r);
 		} else {
 			int rc = mapper_search_layer(a, t, &b, &in, a->dataflow, &mo, &lr->r,
 						     &out->stats, err);

@@ -12,7 +12,7 @@
 #include "arch/energy.h"
 #include "core/err.h"
 #include "mapper/mapper.h"
-#include "model/model.h"
+#include "access/access.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
 
@@ -28,7 +28,7 @@ struct net_layer_result {
 	uint64_t weights;          /* all weights of the layer */
 	double weights_nonzero;    /* weights x density */
 	bool fixed;                /* mapping came from a mapping file */
-	struct model_layer_result r;
+	struct access_layer_result r;
 };
 
 struct net_result {
@@ -44,7 +44,7 @@ struct net_result {
 };
 
 struct net_eval_opts {
-	enum model_objective objective;
+	enum access_objective objective;
 	int threads;
 	const struct mapper_fixed *fixed; /* NULL: search every layer */
 };
@@ -54,12 +54,12 @@ struct net_eval_opts {
  * Infeasible layers are results (out->ok false), not errors. */
 int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 			const struct wl_network *net, const struct wl_sparsity *sp,
-			const struct model_bits *bits, uint32_t batch,
+			const struct access_bits *bits, uint32_t batch,
 			const struct net_eval_opts *o, struct net_result *out, struct sim_err *err);
 void net_result_deinit(struct net_result *r);
 
 /* The layer input of network layer i: one group at batch, with its densities. */
-struct model_layer_in mapper_layer_in(const struct wl_network *net, const struct wl_sparsity *sp,
+struct access_layer_in mapper_layer_in(const struct wl_network *net, const struct wl_sparsity *sp,
 				      int i, uint32_t batch);
 
 #endif

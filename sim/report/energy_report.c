@@ -16,7 +16,7 @@ static struct row layer_row(const struct net_layer_result *lr)
 {
 	struct row w;
 	memset(&w, 0, sizeof w);
-	const struct model_layer_result *r = &lr->r;
+	const struct access_layer_result *r = &lr->r;
 	w.macs = (double)r->macs;
 	w.macs_eff = r->macs_effective;
 	w.weights = lr->weights_nonzero;
@@ -78,7 +78,7 @@ void report_energy_table(FILE *out, const struct energy_run_info *info, const st
 		     "bits w/a/p %u/%u/%u\n",
 		info->net->name, info->arch->name, arch_dataflow_names[info->arch->dataflow],
 		info->table->name, info->table->unit, r->batch, info->sparsity,
-		model_objective_names[info->objective], info->bits.weight, info->bits.ifmap,
+		access_objective_names[info->objective], info->bits.weight, info->bits.ifmap,
 		info->bits.psum);
 	fprintf(out, "accesses in M values; energy in G %s for the batch\n", info->table->unit);
 	fprintf(out, "%-8s %9s %9s %9s %9s %9s %9s %8s %8s %8s %8s %8s %8s %6s %12s %5s\n",
@@ -237,7 +237,7 @@ void report_energy_json(FILE *out, const struct energy_run_info *info, const str
 	json_string(out, info->sparsity);
 	fprintf(out, ", \"batch\": %u, \"objective\": \"%s\", \"bits\": {\"weight\": %u, "
 		     "\"ifmap\": %u, \"psum\": %u}, \"mappings_searched\": %llu, \"feasible\": %s,\n"
-		     " \"layers\": [\n", r->batch, model_objective_names[info->objective],
+		     " \"layers\": [\n", r->batch, access_objective_names[info->objective],
 		info->bits.weight, info->bits.ifmap, info->bits.psum,
 		(unsigned long long)r->stats.mappings, r->ok ? "true" : "false");
 	for (int i = 0; i < r->n; i++) {

@@ -17,8 +17,8 @@ struct energy_run_info {
 	const struct energy_table *table;
 	const struct wl_network *net;
 	const char *sparsity;   /* profile name or "dense" */
-	enum model_objective objective;
-	struct model_bits bits;
+	enum access_objective objective;
+	struct access_bits bits;
 };
 
 void report_energy_table(FILE *out, const struct energy_run_info *info, const struct net_result *r);

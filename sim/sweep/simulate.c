@@ -73,7 +73,7 @@ void sweep_hw_deinit(struct sweep_hw *hw)
 int sweep_simulate(const struct sweep_hw *hw, const struct wl_sparsity *sp, uint32_t wbits,
 		   uint32_t abits, struct net_result *out, struct sim_err *err)
 {
-	struct model_bits bits = model_bits_default(&hw->arch);
+	struct access_bits bits = access_bits_default(&hw->arch);
 	if (wbits)
 		bits.weight = wbits;
 	if (abits)
@@ -89,7 +89,7 @@ void sweep_pack_layers(const struct sweep_hw *hw, const struct net_result *e, ch
 	size_t used = 0;
 	buf[0] = '\0';
 	for (int k = 0; k < e->n && used < size; k++) {
-		const struct model_layer_result *r = &e->layers[k].r;
+		const struct access_layer_result *r = &e->layers[k].r;
 		double lv[EN_LEVEL_COUNT] = {0}, ty[TY_COUNT] = {0};
 		for (int t = 0; t < TY_COUNT; t++)
 			for (int v = 0; v < EN_LEVEL_COUNT; v++) {

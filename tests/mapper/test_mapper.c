@@ -12,7 +12,7 @@
 #include "mapper/mapping_file.h"
 #include "mapper/network_eval.h"
 #include "core/mem.h"
-#include "model/walker.h"
+#include "access/walker.h"
 #include "test.h"
 #include "workload/network.h"
 #include "workload/sparsity.h"
@@ -99,28 +99,28 @@ static void test_mapper_beats_samples(void)
 	struct energy_table t = eyeriss_table();
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(r, 5);
-	struct model_layer_in in = {
+	struct access_layer_in in = {
 		.shape = {.size = {2, 8, 6, 4, 4, 3, 3}, .U = 1},
 		.groups = 1, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
 	};
 	for (int df = 0; df < ARCH_DF_COUNT; df++) {
 		struct arch a = small_arch((enum arch_dataflow)df);
-		struct model_bits bits = model_bits_default(&a);
+		struct access_bits bits = access_bits_default(&a);
 		struct mapper_opts o = {OBJ_ENERGY, 2, false};
-		struct model_layer_result best, again, x;
+		struct access_layer_result best, again, x;
 		struct sim_err err;
 		CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, a.dataflow, &o, &best,
 							  NULL, &err), 0);
 		CU_ASSERT_FATAL(best.ok);
 		/* the full checked path agrees with the search's fast path */
-		model_layer_eval(&a, &t, &bits, &in, &best.map, &again);
+		access_layer_eval(&a, &t, &bits, &in, &best.map, &again);
 		CU_ASSERT(again.ok);
 		CU_ASSERT_DOUBLE_EQUAL(again.energy_total, best.energy_total,
 				       1e-9 * best.energy_total);
 		int feasible = 0;
 		for (int i = 0; i < 3000; i++) {
 			struct mapping m = sample(r, &in.shape, (enum arch_dataflow)df);
-			model_layer_eval(&a, &t, &bits, &in, &m, &x);
+			access_layer_eval(&a, &t, &bits, &in, &m, &x);
 			if (!x.ok)
 				continue;
 			feasible++;
@@ -134,15 +134,15 @@ static void test_mapper_beats_samples(void)
 /* One layer, dataflow and objective searched with and without the bound:
  * the same answer over the same space. Adds to the space and full-evaluation
  * counts of the bounded search. */
-static void compare_bounded(const struct energy_table *t, const struct model_layer_in *in,
-			    enum arch_dataflow df, enum model_objective ob, double dram_bw,
+static void compare_bounded(const struct energy_table *t, const struct access_layer_in *in,
+			    enum arch_dataflow df, enum access_objective ob, double dram_bw,
 			    uint64_t *searched, uint64_t *evaluated)
 {
 	struct arch a = small_arch(df);
 	a.dram_bytes_per_cycle = dram_bw;
-	struct model_bits bits = model_bits_default(&a);
+	struct access_bits bits = access_bits_default(&a);
 	struct mapper_opts full = {ob, 2, true}, cut = {ob, 2, false};
-	struct model_layer_result x, y;
+	struct access_layer_result x, y;
 	struct mapper_stats sx = {0}, sy = {0};
 	struct sim_err err;
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, t, &bits, in, df, &full, &x, &sx, &err), 0);
@@ -168,7 +168,7 @@ static void test_bound_is_exact(void)
 	uint64_t searched = 0, evaluated = 0;
 	for (int trial = 0; trial < 6; trial++) {
 		static const uint32_t sizes[] = {1, 2, 3, 4, 6, 8, 12};
-		struct model_layer_in in = {.groups = 1, .weight_density = 1, .ifmap_density = 1,
+		struct access_layer_in in = {.groups = 1, .weight_density = 1, .ifmap_density = 1,
 					    .ofmap_density = 1};
 		for (int d = 0; d < DIM_COUNT; d++)
 			in.shape.size[d] = sizes[gsl_rng_uniform_int(r, 7)];
@@ -177,7 +177,7 @@ static void test_bound_is_exact(void)
 		in.shape.U = 1 + (uint32_t)gsl_rng_uniform_int(r, 2);
 		for (int k = 0; k < ARCH_DF_COUNT * OBJ_COUNT; k++)
 			compare_bounded(&t, &in, (enum arch_dataflow)(k / OBJ_COUNT),
-					(enum model_objective)(k % OBJ_COUNT), trial % 2 ? 2.0 : 0.0,
+					(enum access_objective)(k % OBJ_COUNT), trial % 2 ? 2.0 : 0.0,
 					&searched, &evaluated);
 	}
 	/* and it does cut: most of the space is decided by the bound */
@@ -189,12 +189,12 @@ static void test_threads_and_infeasible(void)
 {
 	struct energy_table t = eyeriss_table();
 	struct arch a = small_arch(ARCH_DF_RS);
-	struct model_bits bits = model_bits_default(&a);
-	struct model_layer_in in = {
+	struct access_bits bits = access_bits_default(&a);
+	struct access_layer_in in = {
 		.shape = {.size = {4, 16, 8, 6, 6, 3, 3}, .U = 1},
 		.groups = 2, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
 	};
-	struct model_layer_result one, two;
+	struct access_layer_result one, two;
 	struct mapper_stats s1 = {0}, s2 = {0};
 	struct sim_err err;
 	struct mapper_opts o1 = {OBJ_EDP, 1, false}, o2 = {OBJ_EDP, 2, false};
@@ -315,37 +315,37 @@ static void test_sparsity_effects(void)
 {
 	struct energy_table t = eyeriss_table();
 	struct arch a = small_arch(ARCH_DF_RS);
-	struct model_bits bits = model_bits_default(&a);
-	struct model_layer_in in = {
+	struct access_bits bits = access_bits_default(&a);
+	struct access_layer_in in = {
 		.shape = {.size = {2, 8, 6, 4, 4, 3, 3}, .U = 1},
 		.groups = 1, .weight_density = 1, .ifmap_density = 1, .ofmap_density = 1,
 	};
 	struct mapper_opts o = {OBJ_ENERGY, 1, false};
-	struct model_layer_result dense, x;
+	struct access_layer_result dense, x;
 	struct sim_err err;
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o, &dense, NULL,
 						  &err), 0);
 	const struct mapping *m = &dense.map;
 
 	/* skipping zero weights: cycles and MAC energy scale with the density */
-	struct model_layer_in sparse = in;
+	struct access_layer_in sparse = in;
 	sparse.weight_density = 0.25;
 	a.weight_zeros = ARCH_ZERO_SKIP;
-	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
 	CU_ASSERT_DOUBLE_EQUAL(x.cycles, 0.25 * dense.cycles, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_RF], 0.25 * dense.acc[TY_IFMAP][EN_RF], 1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], dense.acc[TY_WEIGHT][EN_RF], 1e-6);
 	/* gating saves the same energy but no cycles */
 	a.weight_zeros = ARCH_ZERO_GATE;
-	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
 	CU_ASSERT_DOUBLE_EQUAL(x.cycles, dense.cycles, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
 	/* relative-index weights: DRAM weight traffic per Deep Compression storage */
 	a.weight_zeros = ARCH_ZERO_NONE;
 	a.weight_format = ARCH_WFMT_RELATIVE_INDEX;
 	a.weight_index_bits = 4;
-	model_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
 	double entries = 0.25 / (1 - pow(0.75, 16));
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
 			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
@@ -355,21 +355,21 @@ static void test_sparsity_effects(void)
 	a.rlc_run_bits = 5;
 	a.rlc_value_bits = 16;
 	a.rlc_word_bits = 64;
-	struct model_layer_in act = in;
+	struct access_layer_in act = in;
 	act.ifmap_density = 0.4;
 	act.ofmap_density = 0.5;
-	model_layer_eval(&a, &t, &bits, &act, m, &x);
+	access_layer_eval(&a, &t, &bits, &act, m, &x);
 	double outputs = 2.0 * 8 * 4 * 4;
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_DRAM],
-			       dense.acc[TY_IFMAP][EN_DRAM] * model_rlc_bits_per_value(&a, 0.4) / 16,
+			       dense.acc[TY_IFMAP][EN_DRAM] * access_rlc_bits_per_value(&a, 0.4) / 16,
 			       1e-6);
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_DRAM],
 			       dense.acc[TY_PSUM][EN_DRAM] - outputs +
-				       outputs * model_rlc_bits_per_value(&a, 0.5) / 16, 1e-6);
+				       outputs * access_rlc_bits_per_value(&a, 0.5) / 16, 1e-6);
 	a.fmap_format = ARCH_FFMT_DENSE;
 	/* a slow DRAM makes the layer bandwidth-bound: cycles = bytes / (bytes/cycle) */
 	a.dram_bytes_per_cycle = 0.001;
-	model_layer_eval(&a, &t, &bits, &in, m, &x);
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
 	double bytes = 0;
 	for (int ty = 0; ty < TY_COUNT; ty++)
 		bytes += dense.acc[ty][EN_DRAM] * 2;
@@ -377,9 +377,9 @@ static void test_sparsity_effects(void)
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_total, dense.energy_total, 1e-9 * dense.energy_total);
 	a.dram_bytes_per_cycle = 0;
 	/* 8-bit weights halve the weight access energy at every level */
-	struct model_bits b8 = bits;
+	struct access_bits b8 = bits;
 	b8.weight = 8;
-	model_layer_eval(&a, &t, &b8, &in, m, &x);
+	access_layer_eval(&a, &t, &b8, &in, m, &x);
 	for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
 		CU_ASSERT_DOUBLE_EQUAL(x.energy[TY_WEIGHT][lv], 0.5 * dense.energy[TY_WEIGHT][lv],
 				       1e-9 * (1 + dense.energy[TY_WEIGHT][lv]));
@@ -408,7 +408,7 @@ static void test_allocation_failures(void)
 		done = 0;
 		struct mapper_fixed f;
 		struct net_result r;
-		struct model_counts c;
+		struct access_counts c;
 		struct net_eval_opts o = {OBJ_ENERGY, 1, NULL};
 		sim_mem_fail_after(n);
 		int rc = mapper_fixed_load_string(&f, "m.yaml", text, &net, 1, ARCH_DF_RS, &err);
@@ -427,7 +427,7 @@ static void test_allocation_failures(void)
 			done++;
 		}
 		sim_mem_fail_after(n);
-		rc = model_walk(&m, &l, &c, &err);
+		rc = access_walk(&m, &l, &c, &err);
 		sim_mem_fail_after(-1);
 		CU_ASSERT(rc == 0 || rc == SIM_ERR_NOMEM);
 		done += rc == 0;

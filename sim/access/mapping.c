@@ -17,7 +17,7 @@
  *      over the array (SOC-MOP, MOC-MOP and MOC-SOP are all in this space).
  *  NLR no RF: ifmaps are multicast to a column of PEs holding different
  *      filters, psums of different channels accumulate down the array. */
-#include "model/mapping.h"
+#include "access/mapping.h"
 
 #include <assert.h>
 #include <stdio.h>

@@ -6,9 +6,9 @@
 #include <math.h>
 #include <string.h>
 
-#include "model/mapping.h"
-#include "model/model.h"
-#include "model/walker.h"
+#include "access/mapping.h"
+#include "access/access.h"
+#include "access/walker.h"
 #include "test.h"
 
 #define RANDOM_CASES 200
@@ -60,13 +60,13 @@ static struct mapping random_mapping(gsl_rng *r, const struct map_layer *l, enum
 	return m;
 }
 
-static bool counts_equal(const struct model_counts *a, const struct model_counts *b)
+static bool counts_equal(const struct access_counts *a, const struct access_counts *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
 }
 
 static void print_mismatch(const struct mapping *m, const struct map_layer *l,
-			   const struct model_counts *a, const struct model_counts *w)
+			   const struct access_counts *a, const struct access_counts *w)
 {
 	char buf[256];
 	mapping_format(m, buf, sizeof buf);
@@ -91,10 +91,10 @@ static void check_dataflow(enum arch_dataflow df, unsigned long seed)
 		struct mapping m = random_mapping(r, &l, df);
 		char why[128];
 		CU_ASSERT_FATAL(mapping_is_legal(&m, &l, why, sizeof why));
-		struct model_counts a, w;
+		struct access_counts a, w;
 		struct sim_err err;
-		model_layer_count(&m, &l, &a);
-		CU_ASSERT_EQUAL_FATAL(model_walk(&m, &l, &w, &err), 0);
+		access_layer_count(&m, &l, &a);
+		CU_ASSERT_EQUAL_FATAL(access_walk(&m, &l, &w, &err), 0);
 		if (counts_equal(&a, &w))
 			agreed++;
 		else if (agreed + 3 > i)
@@ -139,12 +139,12 @@ static struct mapping unit_mapping(enum arch_dataflow df)
 static void expect_counts(const struct mapping *m, const struct map_layer *l,
 			  const uint64_t want[TY_COUNT][EN_LEVEL_COUNT])
 {
-	struct model_counts a, w;
+	struct access_counts a, w;
 	struct sim_err err;
 	char why[128];
 	CU_ASSERT_FATAL(mapping_is_legal(m, l, why, sizeof why));
-	model_layer_count(m, l, &a);
-	CU_ASSERT_EQUAL_FATAL(model_walk(m, l, &w, &err), 0);
+	access_layer_count(m, l, &a);
+	CU_ASSERT_EQUAL_FATAL(access_walk(m, l, &w, &err), 0);
 	for (int t = 0; t < TY_COUNT; t++)
 		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++) {
 			CU_ASSERT_EQUAL(a.acc[t][lv], want[t][lv]);
@@ -222,7 +222,7 @@ static void test_storage_formulas(void)
 					run++;
 				}
 			}
-			double want = model_relidx_entries_per_value(densities[i], bits[j]) * (double)n;
+			double want = access_relidx_entries_per_value(densities[i], bits[j]) * (double)n;
 			CU_ASSERT(fabs((double)entries - want) < 0.01 * want + 50);
 		}
 	}
@@ -233,7 +233,7 @@ static void test_storage_formulas(void)
 	a.rlc_run_bits = 5;
 	a.rlc_value_bits = 16;
 	a.rlc_word_bits = 64;
-	CU_ASSERT_DOUBLE_EQUAL(model_rlc_bits_per_value(&a, 1.0), 64.0 / 3.0, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(access_rlc_bits_per_value(&a, 1.0), 64.0 / 3.0, 1e-9);
 }
 
 static const struct test_case cases[] = {
@@ -245,4 +245,4 @@ static const struct test_case cases[] = {
 	{"Eq. 4 worked example (RS)", test_eq4_rs},
 	{"relative-index and RLC formulas vs sampled masks", test_storage_formulas},
 };
-TEST_SUITE(model_counts, cases);
+TEST_SUITE(access_counts, cases);

@@ -41,7 +41,7 @@
  * and the final ofmap writes; psum spills stay dense. Gating a zero operand
  * saves the MAC and the other operand's RF read; skipping also saves the
  * cycle. Access energy is counts x energy_access(level, bits of the type). */
-#include "model/model.h"
+#include "access/access.h"
 
 #include <assert.h>
 #include <math.h>
@@ -49,12 +49,12 @@
 #include <stdio.h>
 #include <string.h>
 
-const char *const model_objective_names[OBJ_COUNT] = {"energy", "edp", "cycles"};
+const char *const access_objective_names[OBJ_COUNT] = {"energy", "edp", "cycles"};
 static_assert(OBJ_COUNT == 3, "one name per objective");
 
-struct model_bits model_bits_default(const struct arch *a)
+struct access_bits access_bits_default(const struct arch *a)
 {
-	return (struct model_bits){a->word_bits, a->word_bits, a->word_bits};
+	return (struct access_bits){a->word_bits, a->word_bits, a->word_bits};
 }
 
 /* Size of {e U + r : 0 <= e < et, 0 <= r < rt}. */
@@ -136,7 +136,7 @@ struct outer_loop {
 
 /* The loops of temporal level lv (DRAM or GLB) in order, outermost first;
  * loops of bound 1 never step and are left out. */
-static int level_loops(const struct model_nest *nest, const struct mapping *m, int lv,
+static int level_loops(const struct access_nest *nest, const struct mapping *m, int lv,
 		       struct outer_loop *out)
 {
 	int n = 0;
@@ -184,7 +184,7 @@ static void extents(const struct mapping *m, int from_level, uint64_t *ext)
 	}
 }
 
-void model_nest_init(struct model_nest *nest, const struct mapping *m, const struct map_layer *l)
+void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l)
 {
 	memset(nest, 0, sizeof *nest);
 	nest->df = m->dataflow;
@@ -231,7 +231,7 @@ void model_nest_init(struct model_nest *nest, const struct mapping *m, const str
 	}
 }
 
-void model_nest_count_glb(const struct model_nest *nest, const struct mapping *m,
+void access_nest_count_glb(const struct access_nest *nest, const struct mapping *m,
 			  uint64_t f_d[TY_COUNT])
 {
 	struct outer_loop lp[DIM_COUNT];
@@ -246,7 +246,7 @@ void model_nest_count_glb(const struct model_nest *nest, const struct mapping *m
  * loop are multiplied by every DRAM bound and see only GLB loops wrap; steps
  * of a DRAM loop see every GLB loop wrapped (a shift that does not depend on
  * the GLB order). So the sum splits into a part per level. */
-void model_nest_array_part(const struct model_nest *nest, const struct mapping *m, int lv,
+void access_nest_array_part(const struct access_nest *nest, const struct mapping *m, int lv,
 			   uint64_t part[2 * TY_COUNT])
 {
 	struct outer_loop lp[DIM_COUNT];
@@ -264,7 +264,7 @@ void model_nest_array_part(const struct model_nest *nest, const struct mapping *
 		    nest->u, lp, n, dl0, mult, part);
 }
 
-void model_nest_array_finish(const struct model_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
+void access_nest_array_finish(const struct access_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
 			     const uint64_t glb_part[2 * TY_COUNT], uint64_t f_p[TY_COUNT],
 			     uint64_t f_s[TY_COUNT])
 {
@@ -277,25 +277,25 @@ void model_nest_array_finish(const struct model_nest *nest, const uint64_t dram_
 	}
 }
 
-void model_nest_count_array(const struct model_nest *nest, const struct mapping *m,
+void access_nest_count_array(const struct access_nest *nest, const struct mapping *m,
 			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
 {
 	uint64_t dram_part[2 * TY_COUNT], glb_part[2 * TY_COUNT];
-	model_nest_array_part(nest, m, LV_DRAM, dram_part);
-	model_nest_array_part(nest, m, LV_GLB, glb_part);
-	model_nest_array_finish(nest, dram_part, glb_part, f_p, f_s);
+	access_nest_array_part(nest, m, LV_DRAM, dram_part);
+	access_nest_array_part(nest, m, LV_GLB, glb_part);
+	access_nest_array_finish(nest, dram_part, glb_part, f_p, f_s);
 }
 
 /* DRAM accesses of type ti: psums are written once per fetch and read back
  * on every fetch but the first of each output. */
-static uint64_t dram_accesses(const struct model_nest *nest, const uint64_t f_d[TY_COUNT], int ti)
+static uint64_t dram_accesses(const struct access_nest *nest, const uint64_t f_d[TY_COUNT], int ti)
 {
 	return ti == TY_PSUM ? 2 * f_d[ti] - nest->outputs : f_d[ti];
 }
 
 /* Eq. 3/4 counts of type ti at every level from the words entering the GLB
  * (f_d), the array (f_p) and the PEs (f_s). */
-static void type_counts(const struct model_nest *nest, int ti, const uint64_t f_d[TY_COUNT],
+static void type_counts(const struct access_nest *nest, int ti, const uint64_t f_d[TY_COUNT],
 			uint64_t f_p, uint64_t f_s, uint64_t acc[EN_LEVEL_COUNT])
 {
 	bool kept = map_dataflow_keeps(nest->df, (enum map_type)ti);
@@ -312,8 +312,8 @@ static void type_counts(const struct model_nest *nest, int ti, const uint64_t f_
 	}
 }
 
-void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
-			     struct model_counts *out)
+void access_nest_fixed_counts(const struct access_nest *nest, const uint64_t f_d[TY_COUNT],
+			     struct access_counts *out)
 {
 	memset(out, 0, sizeof *out);
 	out->macs = nest->macs;
@@ -329,24 +329,24 @@ void model_nest_fixed_counts(const struct model_nest *nest, const uint64_t f_d[T
 	}
 }
 
-void model_nest_combine(const struct model_nest *nest, const uint64_t f_d[TY_COUNT],
+void access_nest_combine(const struct access_nest *nest, const uint64_t f_d[TY_COUNT],
 			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
-			struct model_counts *out)
+			struct access_counts *out)
 {
 	out->macs = nest->macs;
 	for (int ti = 0; ti < TY_COUNT; ti++)
 		type_counts(nest, ti, f_d, f_p[ti], f_s[ti], out->acc[ti]);
 }
 
-void model_layer_count(const struct mapping *m, const struct map_layer *l,
-		       struct model_counts *out)
+void access_layer_count(const struct mapping *m, const struct map_layer *l,
+		       struct access_counts *out)
 {
-	struct model_nest nest;
+	struct access_nest nest;
 	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
-	model_nest_init(&nest, m, l);
-	model_nest_count_glb(&nest, m, f_d);
-	model_nest_count_array(&nest, m, f_p, f_s);
-	model_nest_combine(&nest, f_d, f_p, f_s, out);
+	access_nest_init(&nest, m, l);
+	access_nest_count_glb(&nest, m, f_d);
+	access_nest_count_array(&nest, m, f_p, f_s);
+	access_nest_combine(&nest, f_d, f_p, f_s, out);
 }
 
 static int rf_words_of(const struct arch *a, enum map_type t)
@@ -355,7 +355,7 @@ static int rf_words_of(const struct arch *a, enum map_type t)
 				   : t == TY_WEIGHT ? a->rf_weight_words : a->rf_psum_words);
 }
 
-static uint32_t bits_of(const struct model_bits *b, enum map_type t)
+static uint32_t bits_of(const struct access_bits *b, enum map_type t)
 {
 	return t == TY_IFMAP ? b->ifmap : t == TY_WEIGHT ? b->weight : b->psum;
 }
@@ -371,7 +371,7 @@ __attribute__((format(printf, 3, 4))) static void reason(char *why, size_t n, co
 	va_end(ap);
 }
 
-bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
+bool access_mapping_fits(const struct arch *a, const struct access_bits *bits,
 			const struct mapping *m, const struct map_layer *l, char *why, size_t n)
 {
 	uint64_t rows = 1, cols = 1;
@@ -431,7 +431,7 @@ bool model_mapping_fits(const struct arch *a, const struct model_bits *bits,
 	return true;
 }
 
-double model_relidx_entries_per_value(double density, uint32_t index_bits)
+double access_relidx_entries_per_value(double density, uint32_t index_bits)
 {
 	/* q^(2^index_bits) by repeated squaring: exact IEEE products, so the
 	 * same bits on every CPU (libm's pow is not). */
@@ -441,16 +441,16 @@ double model_relidx_entries_per_value(double density, uint32_t index_bits)
 	return density / (1.0 - q);
 }
 
-double model_rlc_bits_per_value(const struct arch *a, double density)
+double access_rlc_bits_per_value(const struct arch *a, double density)
 {
 	uint32_t pair = a->rlc_run_bits + a->rlc_value_bits;
 	uint32_t per_word = (a->rlc_word_bits - 1) / pair;
-	double pairs = model_relidx_entries_per_value(density, a->rlc_run_bits);
+	double pairs = access_relidx_entries_per_value(density, a->rlc_run_bits);
 	return pairs * a->rlc_word_bits / per_word;
 }
 
-void model_costs_init(struct model_costs *c, const struct arch *a, const struct energy_table *t,
-		      const struct model_bits *bits, const struct model_layer_in *in)
+void access_costs_init(struct access_costs *c, const struct arch *a, const struct energy_table *t,
+		      const struct access_bits *bits, const struct access_layer_in *in)
 {
 	memset(c, 0, sizeof *c);
 	const struct map_layer *l = &in->shape;
@@ -461,13 +461,13 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 	/* DRAM coding: counts become bits moved / bits of the type. */
 	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX)
 		c->scale[TY_WEIGHT][EN_DRAM] *=
-			model_relidx_entries_per_value(wd, a->weight_index_bits) *
+			access_relidx_entries_per_value(wd, a->weight_index_bits) *
 			(bits->weight + a->weight_index_bits) / bits->weight;
 	if (a->fmap_format == ARCH_FFMT_RLC) {
-		c->scale[TY_IFMAP][EN_DRAM] *= model_rlc_bits_per_value(a, id) / bits->ifmap;
+		c->scale[TY_IFMAP][EN_DRAM] *= access_rlc_bits_per_value(a, id) / bits->ifmap;
 		double outputs = g * l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
 		c->psum_dram_extra = outputs *
-			(model_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
+			(access_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
 	}
 	/* Zero operands: a gated or skipped MAC also saves the other operand's RF read. */
 	double mac_share = 1.0;
@@ -502,7 +502,7 @@ void model_costs_init(struct model_costs *c, const struct arch *a, const struct 
 	c->dram_bytes_per_cycle = a->dram_bytes_per_cycle;
 }
 
-void model_costs_score(const struct model_costs *c, const struct model_counts *n, uint64_t pes,
+void access_costs_score(const struct access_costs *c, const struct access_counts *n, uint64_t pes,
 		       double *energy, double *cycles)
 {
 	double e = c->energy_mac + c->psum_dram_extra * c->per_access[TY_PSUM][EN_DRAM];
@@ -519,8 +519,8 @@ void model_costs_score(const struct model_costs *c, const struct model_counts *n
 	}
 }
 
-void model_layer_eval_counts(const struct model_costs *c, const struct mapping *m,
-			     const struct model_counts *n, struct model_layer_result *r)
+void access_layer_eval_counts(const struct access_costs *c, const struct mapping *m,
+			     const struct access_counts *n, struct access_layer_result *r)
 {
 	r->ok = true;
 	r->why[0] = '\0';
@@ -537,29 +537,29 @@ void model_layer_eval_counts(const struct model_costs *c, const struct mapping *
 		}
 	}
 	uint64_t pes = mapping_pes(m);
-	model_costs_score(c, n, pes, &r->energy_total, &r->cycles);
+	access_costs_score(c, n, pes, &r->energy_total, &r->cycles);
 	r->utilization = (double)pes / c->pe_count;
 }
 
-void model_layer_eval(const struct arch *a, const struct energy_table *t,
-		      const struct model_bits *bits, const struct model_layer_in *in,
-		      const struct mapping *m, struct model_layer_result *r)
+void access_layer_eval(const struct arch *a, const struct energy_table *t,
+		      const struct access_bits *bits, const struct access_layer_in *in,
+		      const struct mapping *m, struct access_layer_result *r)
 {
-	struct model_costs c;
-	model_costs_init(&c, a, t, bits, in);
+	struct access_costs c;
+	access_costs_init(&c, a, t, bits, in);
 	memset(r, 0, sizeof *r);
 	r->map = *m;
 	r->macs = c.macs;
 	r->macs_effective = c.macs_effective;
 	if (!mapping_is_legal(m, &in->shape, r->why, sizeof r->why) ||
-	    !model_mapping_fits(a, bits, m, &in->shape, r->why, sizeof r->why))
+	    !access_mapping_fits(a, bits, m, &in->shape, r->why, sizeof r->why))
 		return;
-	struct model_counts n;
-	model_layer_count(m, &in->shape, &n);
-	model_layer_eval_counts(&c, m, &n, r);
+	struct access_counts n;
+	access_layer_count(m, &in->shape, &n);
+	access_layer_eval_counts(&c, m, &n, r);
 }
 
-double model_objective(enum model_objective o, double energy, double cycles)
+double access_objective(enum access_objective o, double energy, double cycles)
 {
 	switch (o) {
 	case OBJ_EDP:

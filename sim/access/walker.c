@@ -14,7 +14,7 @@
  * every exit from the array writes it to the GLB except the last one of the
  * residency, which goes straight to DRAM; in the RF each MAC reads and writes
  * the psum except the first of a residency, which only writes (for free). */
-#include "model/walker.h"
+#include "access/walker.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -33,7 +33,7 @@ struct walk {
 	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize; psum: 2 = written */
 	uint8_t *dram_written, *seen_in_glb;
 	uint64_t array_entries, array_exits, glb_evictions, pe_entries;
-	struct model_counts c;
+	struct access_counts c;
 };
 
 static uint64_t dim_index(const struct walk *w, int d)
@@ -245,7 +245,7 @@ static void run_level(struct walk *w, int lv, int pos)
 	w->idx[lv][d] = 0;
 }
 
-int model_walk(const struct mapping *m, const struct map_layer *l, struct model_counts *out,
+int access_walk(const struct mapping *m, const struct map_layer *l, struct access_counts *out,
 	       struct sim_err *err)
 {
 	struct walk w;

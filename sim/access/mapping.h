@@ -13,10 +13,10 @@
  * digits are, from most to least significant, the DRAM, GLB, ROW, COL and RF
  * loop indices.
  *
- * The analytical model (model.c) and the reference walker (walker.c) share
+ * The analytical model (access.c) and the reference walker (walker.c) share
  * this description and nothing else. */
-#ifndef SIM_MODEL_MAPPING_H
-#define SIM_MODEL_MAPPING_H
+#ifndef SIM_ACCESS_MAPPING_H
+#define SIM_ACCESS_MAPPING_H
 
 #include <stdbool.h>
 #include <stddef.h>
