@@ -6,6 +6,7 @@
 #   make test       the CUnit suite
 #   make check      the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (timing lives here, never in tests)
+#   make validate   esim beside the published figures it reproduces
 #   make install PREFIX=/usr/local
 
 BUILD ?= build
@@ -44,7 +45,7 @@ $(BUILD)/sim/access/%.o $(BUILD)/sim/mapper/%.o: CFLAGS += -O3
 endif
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test check bench install clean
+.PHONY: all deps run test check bench validate install clean
 all: $(BUILD)/esim
 
 deps:
@@ -101,6 +102,10 @@ check: deps
 bench: deps
 	@$(MAKE) --no-print-directory $(BUILD)/esim $(BENCH_BIN)
 	@sh scripts/bench.sh $(BUILD)
+
+validate: deps
+	@$(MAKE) --no-print-directory $(BUILD)/esim
+	@./$(BUILD)/esim validate
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim

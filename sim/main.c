@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
 	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
+	{"validate", cmd_validate, "esim's values beside the published figures it reproduces"},
 };
 
 static void usage(FILE *out)

@@ -15,6 +15,7 @@
 #include "workload/network.h"
 #include "workload/sparsity.h"
 #include "mapper/mapping_file.h"
+#include "validate/validate.h"
 
 typedef int (*bad_loader)(const char *path, struct sim_err *err);
 
@@ -84,6 +85,16 @@ static int load_recipe(const char *path, struct sim_err *err)
 	return cmp_recipe_load(&r, path, err);
 }
 
+/* Bad validation files fail while decoding, before any search. */
+static int load_validation(const char *path, struct sim_err *err)
+{
+	struct validate_report rep;
+	int rc = validate_run(path, 1, &rep, err);
+	if (rc == 0)
+		validate_report_deinit(&rep);
+	return rc;
+}
+
 static const struct {
 	const char *dir;
 	bad_loader load;
@@ -95,6 +106,7 @@ static const struct {
 	{"mapping", load_mapping},
 	{"sparsity", load_sparsity},
 	{"recipe", load_recipe},
+	{"validation", load_validation},
 };
 
 static int read_expectation(const char *path, int *line, int *col, char *frag, size_t size)
