@@ -42,10 +42,10 @@ int main(void)
 	double cpu = (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
 		     (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
 	printf("alexnet rs eyeriss-isca16-256 batch 16, 2 threads: %.3f s wall, %.3f s CPU, "
-	       "%llu factorisations, %llu mappings searched (%.3g/s), %llu evaluated in full "
-	       "(the rest lost on the DRAM bound), peak RSS %.1f MB, energy %.4g %s, "
+	       "%llu GLB tilings, %llu mappings searched (%.3g/s), %llu evaluated in full "
+	       "(the rest lost on a bound), peak RSS %.1f MB, energy %.4g %s, "
 	       "all layers feasible: %s\n",
-	       s, cpu, (unsigned long long)r.stats.considered, (unsigned long long)r.stats.mappings,
+	       s, cpu, (unsigned long long)r.stats.tilings, (unsigned long long)r.stats.mappings,
 	       (double)r.stats.mappings / s, (unsigned long long)r.stats.evaluated,
 	       (double)ru.ru_maxrss / 1024.0, r.energy_total, t.unit, r.ok ? "yes" : "no");
 	net_result_deinit(&r);

@@ -33,7 +33,21 @@ extern const char *const access_objective_names[OBJ_COUNT]; /* "energy", "edp", 
 struct access_counts {
 	uint64_t acc[TY_COUNT][EN_LEVEL_COUNT];
 	uint64_t macs;
+	uint64_t steps; /* temporal steps: each active PE does one MAC per step */
 };
+
+/* Size of the footprint of type t for per-dimension extents ext (ifmap rows
+ * and columns are the sliding sets {e U + r}). */
+uint64_t access_footprint(enum map_type t, const uint64_t *ext, uint32_t u);
+/* True when dimension d indexes the footprint of type t (ifmaps: N C E F R S;
+ * weights: M C R S; psums: N M E F). */
+bool access_in_footprint(enum map_type t, enum map_dim d);
+
+/* RS's PE set spans the ofmap height (ISCA 2016 V-B: a logical PE set is R x
+ * E); when E is wider than the array's columns the set is strip-mined into
+ * the fewest strips that fit (JSSC 2017: "strip-mined if necessary"). The
+ * width of the set across the array: ceil(E / ceil(E / cols)). */
+uint32_t access_rs_set_width(const struct arch *a, const struct map_layer *l);
 
 /* Analytical counts for a legal mapping m of layer l (no capacity check). */
 void access_layer_count(const struct mapping *m, const struct map_layer *l,
@@ -63,7 +77,7 @@ struct access_layer_result {
 	double energy_mac;
 	double energy_total;
 	double cycles;
-	double utilization;       /* active PEs / PEs */
+	double utilization;       /* MACs / (steps x PEs): average share of busy PEs */
 };
 
 /* Evaluates mapping m for layer in (all groups). Illegal or oversized mappings
@@ -71,6 +85,16 @@ struct access_layer_result {
 void access_layer_eval(const struct arch *a, const struct energy_table *t,
 		      const struct access_bits *bits, const struct access_layer_in *in,
 		      const struct mapping *m, struct access_layer_result *r);
+
+/* How one dimension of size x is split (see count.c): RF factor r (divides
+ * x), spatial factor sp, array tile t = sp r, q = ceil(x / t) GLB-level steps
+ * of which the last covers `last` indices, DRAM and GLB factors fd fg = q,
+ * DRAM-level tile td = fg t of which the last covers last_d. */
+struct access_tiling {
+	uint64_t x, r, sp, t, q, last, fd, fg, td, last_d;
+};
+void access_tiling_of(const struct mapping *m, const struct map_layer *l, enum map_dim d,
+		      struct access_tiling *t);
 
 /* The parts of a count that depend on a mapping's factors but not on its
  * loop orders, so that a caller (the mapper) can vary the orders cheaply:
@@ -81,23 +105,28 @@ void access_layer_eval(const struct arch *a, const struct energy_table *t,
 struct access_nest {
 	enum arch_dataflow df;
 	uint32_t u;
-	uint64_t macs, pes, outputs;
-	uint64_t stride[2][DIM_COUNT];            /* of each dim's DRAM and GLB loop */
-	enum map_type glb_ty[TY_COUNT];
-	uint64_t glb_ext[TY_COUNT][DIM_COUNT], glb_size[TY_COUNT];
-	int nb;                                   /* array/PE buffers of kept types */
-	enum map_type ty[2 * TY_COUNT];
-	uint64_t ext[2 * TY_COUNT][DIM_COUNT], size[2 * TY_COUNT];
+	uint64_t macs, steps, outputs;
+	struct access_tiling dim[DIM_COUNT];
+	bool kept[TY_COUNT];
+	unsigned kept_mask;                       /* bit t: type t is kept in the RF */
+	uint64_t glb_init[TY_COUNT];              /* the first fill of the GLB */
+	uint64_t arr_init[TY_COUNT], pe_init[TY_COUNT]; /* ... of the array and PEs (kept types) */
 	uint64_t f_p[TY_COUNT], f_s[TY_COUNT];    /* types the RF does not keep */
 };
 void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l);
 void access_nest_count_glb(const struct access_nest *nest, const struct mapping *m,
 			  uint64_t f_d[TY_COUNT]);
+/* A nest that knows only the DRAM-level tile td[d] of every dimension (what
+ * the GLB holds, <= the size): enough for access_nest_count_glb, which needs
+ * the DRAM factors ceil(size / td) in m. */
+void access_nest_init_dram(struct access_nest *nest, enum arch_dataflow df,
+			   const struct map_layer *l, const uint64_t td[DIM_COUNT]);
 void access_nest_count_array(const struct access_nest *nest, const struct mapping *m,
 			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
 /* The two halves of access_nest_count_array: the words the steps of level lv's
  * loops (LV_DRAM or LV_GLB) bring into the array and the PEs, which depend on
- * that level's order only, and their sum. */
+ * that level's order only (part[2t] the array, part[2t + 1] the PEs, for the
+ * kept types t), and their sum. */
 void access_nest_array_part(const struct access_nest *nest, const struct mapping *m, int lv,
 			   uint64_t part[2 * TY_COUNT]);
 void access_nest_array_finish(const struct access_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
@@ -135,7 +164,7 @@ void access_layer_eval_counts(const struct access_costs *c, const struct mapping
 
 /* Energy and cycles of dense counts n under costs c (what
  * access_layer_eval_counts reports), without filling a result. */
-void access_costs_score(const struct access_costs *c, const struct access_counts *n, uint64_t pes,
+void access_costs_score(const struct access_costs *c, const struct access_counts *n,
 		       double *energy, double *cycles);
 
 /* Value of objective o (lower is better). */

@@ -88,14 +88,6 @@ void mapping_init(struct mapping *m, enum arch_dataflow df)
 			m->order[k][i] = (uint8_t)i;
 }
 
-uint64_t mapping_dim_total(const struct mapping *m, enum map_dim d)
-{
-	uint64_t p = 1;
-	for (int l = 0; l < LV_COUNT; l++)
-		p *= m->factor[l][d];
-	return p;
-}
-
 uint64_t mapping_pes(const struct mapping *m)
 {
 	uint64_t p = 1;
@@ -134,9 +126,25 @@ bool mapping_is_legal(const struct mapping *m, const struct map_layer *l, char *
 				return false;
 			}
 		}
-		if (mapping_dim_total(m, (enum map_dim)d) != l->size[d]) {
-			snprintf(why, n, "factors of %s multiply to %llu, layer has %u", map_dim_names[d],
-				 (unsigned long long)mapping_dim_total(m, (enum map_dim)d), l->size[d]);
+		/* the RF tile divides the dimension; the array tile fits in it; the
+		 * temporal factors step over the array tiles, the last maybe partial */
+		uint64_t x = l->size[d], r = m->factor[LV_RF][d];
+		uint64_t t = r * m->factor[LV_ROW][d] * m->factor[LV_COL][d];
+		if (x % r) {
+			snprintf(why, n, "rf factor %llu of %s does not divide the layer's %llu",
+				 (unsigned long long)r, map_dim_names[d], (unsigned long long)x);
+			return false;
+		}
+		if (t > x) {
+			snprintf(why, n, "spatial and rf factors of %s cover %llu, layer has %llu",
+				 map_dim_names[d], (unsigned long long)t, (unsigned long long)x);
+			return false;
+		}
+		uint64_t q = (x + t - 1) / t, dg = (uint64_t)m->factor[LV_DRAM][d] * m->factor[LV_GLB][d];
+		if (dg != q) {
+			snprintf(why, n, "dram x glb factors of %s are %llu, need ceil(%llu / %llu) = %llu",
+				 map_dim_names[d], (unsigned long long)dg, (unsigned long long)x,
+				 (unsigned long long)t, (unsigned long long)q);
 			return false;
 		}
 	}

@@ -6,8 +6,11 @@
  * Each dimension is split into factors at five levels, from outermost to
  * innermost: DRAM (temporal loops whose every step refills the GLB), GLB
  * (temporal loops whose every step refills the PEs), ROW and COL (spatial: the
- * PE array), RF (temporal loops inside a PE). The product of a dimension's
- * factors is its size. The DRAM and GLB levels also carry a loop order; the
+ * PE array), RF (temporal loops inside a PE). The RF factor r divides the
+ * dimension's size X; the spatial factors need not: the array covers
+ * T = rows x cols x r indices per step and the DRAM x GLB factors are
+ * ceil(X / T), the last tile being partial (PEs past X idle). When T divides
+ * X the factors multiply to X. The DRAM and GLB levels also carry a loop order; the
  * order inside the RF does not change any count (an RF tile is the footprint
  * of all RF loops). The index of a dimension is a mixed-radix number whose
  * digits are, from most to least significant, the DRAM, GLB, ROW, COL and RF
@@ -54,8 +57,6 @@ void mapping_init(struct mapping *m, enum arch_dataflow df);
 /* The layer shape of one group of l at batch n. */
 struct map_layer map_layer_from(const struct wl_layer *l, uint32_t batch);
 
-/* Product of dim's factors at all levels. */
-uint64_t mapping_dim_total(const struct mapping *m, enum map_dim d);
 /* Number of PEs a mapping uses (ROW x COL factors). */
 uint64_t mapping_pes(const struct mapping *m);
 
@@ -68,10 +69,11 @@ uint32_t map_dataflow_levels(enum arch_dataflow df, enum map_dim d);
  * by every MAC (no local reuse). */
 bool map_dataflow_keeps(enum arch_dataflow df, enum map_type t);
 
-/* Checks that m maps layer l under its dataflow's rules: factor products equal
- * the layer's sizes, orders are permutations, and only allowed levels carry
- * factors (RS also needs F in the GLB loops). On failure writes a reason
- * (ending without a period) into why and returns false. */
+/* Checks that m maps layer l under its dataflow's rules: RF factors divide
+ * the layer's sizes, array tiles fit in them, DRAM x GLB factors count the
+ * array tiles, orders are permutations, and only allowed levels carry factors
+ * (RS also keeps S whole in the RF). On failure writes a reason (ending
+ * without a period) into why and returns false. */
 bool mapping_is_legal(const struct mapping *m, const struct map_layer *l, char *why, size_t n);
 
 /* Writes a one-line form of m, e.g. "rs dram[M2 C4] glb[...] rows[R3] ...". */

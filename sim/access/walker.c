@@ -13,9 +13,12 @@
  * is read from the GLB unless it is its first visit in this GLB residency;
  * every exit from the array writes it to the GLB except the last one of the
  * residency, which goes straight to DRAM; in the RF each MAC reads and writes
- * the psum except the first of a residency, which only writes (for free). */
+ * the psum except the first of a residency, which only writes (for free).
+ * Partial tiles: an index tuple past a dimension's size is no work; a PE
+ * none of whose tuples is valid at a step is idle and holds nothing. */
 #include "access/walker.h"
 
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +36,7 @@ struct walk {
 	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize; psum: 2 = written */
 	uint8_t *dram_written, *seen_in_glb;
 	uint64_t array_entries, array_exits, glb_evictions, pe_entries;
+	uint64_t active; /* PEs doing a MAC at the current RF step */
 	struct access_counts c;
 };
 
@@ -42,6 +46,15 @@ static uint64_t dim_index(const struct walk *w, int d)
 	for (int lv = 0; lv < LV_COUNT; lv++)
 		x += w->idx[lv][d] * w->stride[lv][d];
 	return x;
+}
+
+/* True when every dimension's index is inside the layer. */
+static bool valid(const struct walk *w)
+{
+	for (int d = 0; d < DIM_COUNT; d++)
+		if (dim_index(w, d) >= w->l->size[d])
+			return false;
+	return true;
 }
 
 static uint64_t address(const struct walk *w, enum map_type t)
@@ -85,12 +98,16 @@ static void each(struct walk *w, int lo, int hi, int pos, visit_fn fn)
 
 static void mark_glb(struct walk *w)
 {
+	if (!valid(w))
+		return;
 	for (int t = 0; t < TY_COUNT; t++)
 		w->glb_new[t][address(w, (enum map_type)t)] = 1;
 }
 
 static void mark_array(struct walk *w)
 {
+	if (!valid(w))
+		return;
 	uint64_t p = pe_id(w);
 	for (int t = 0; t < TY_COUNT; t++) {
 		if (!map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
@@ -168,6 +185,9 @@ static void update_array(struct walk *w)
 /* Bypassing types: what every PE needs for one MAC step, marked here. */
 static void mark_step(struct walk *w)
 {
+	if (!valid(w))
+		return;
+	w->active++;
 	for (int t = 0; t < TY_COUNT; t++)
 		if (!map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
 			w->arr_new[t][address(w, (enum map_type)t)] = 1;
@@ -175,6 +195,8 @@ static void mark_step(struct walk *w)
 
 static void mac(struct walk *w)
 {
+	if (!valid(w))
+		return;
 	uint64_t p = pe_id(w);
 	w->c.macs++;
 	for (int t = 0; t < TY_COUNT; t++) {
@@ -193,7 +215,9 @@ static void mac(struct walk *w)
 /* One step of the RF loops with every bypassing type delivered over the array. */
 static void rf_step(struct walk *w)
 {
+	w->active = 0;
 	each(w, LV_ROW, LV_COL, 0, mark_step);
+	w->c.steps += w->active > 0;
 	for (int t = 0; t < TY_COUNT; t++) {
 		if (map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
 			continue;
@@ -208,10 +232,10 @@ static void rf_step(struct walk *w)
 		}
 		if (t == TY_PSUM) {
 			w->array_exits += uni;
-			w->c.acc[t][EN_ARRAY] += w->pes - uni;
+			w->c.acc[t][EN_ARRAY] += w->active - uni;
 		} else {
 			w->c.acc[t][EN_GLB] += uni;
-			w->c.acc[t][EN_ARRAY] += w->pes;
+			w->c.acc[t][EN_ARRAY] += w->active;
 		}
 	}
 	each(w, LV_ROW, LV_COL, 0, mac);

@@ -1,36 +1,46 @@
-/* Exhaustive mapping search (the "mapper" of ISCA 2016 section VI-A: for each
- * layer, the mapping that minimises energy under the RF, GLB and PE-array
- * sizes).
+/* Mapping search (the "mapper" of ISCA 2016 section VI-A: for each layer, the
+ * mapping that minimises energy under the RF, GLB and PE-array sizes), by
+ * branch and bound over an explicit space; the answer is the one the full
+ * enumeration of that space gives (tests compare the two).
  *
- * The space. Every dimension's size is split into factors over the levels its
- * dataflow allows (mapping.c): every ordered factorisation into divisors is
- * tried, except that the temporal part of the filter dimensions R and S stays
- * in the GLB loops (filters are small; splitting their taps between DRAM and
- * GLB loops is left out to keep the space small). The DRAM and GLB loop
- * orders are each one of three
- * templates that keep one data type stationary across the innermost loops:
+ * The space. Each dimension of size X is split (access/mapping.h) into an RF
+ * factor r that divides X (RS keeps S whole), spatial factors rows x cols =
+ * sp with sp r <= X, and temporal DRAM x GLB factors = ceil(X / (sp r)); the
+ * temporal part of R and S stays in the GLB loops. Spatial factors need not
+ * divide X (the last tile is partial) but must be the smallest giving their
+ * number of steps: sp = ceil(n / k) for some k, n = X / r (this keeps every
+ * divisor and leaves out splits that only idle more PEs in the last step).
+ * RS's PE set spans the ofmap height: its E factor across the array is E, or,
+ * when E is wider than the array, the fewest strips that fit
+ * (access_rs_set_width). The DRAM and GLB loop orders are each one of three
+ * templates that keep one data type stationary innermost:
  *     weights  M C R S | N E F      ifmaps  N C E F R S | M
  *     psums    N M E F | C R S
- * (RS keeps F, its sliding loop, innermost in the GLB order), so each
- * factorisation is evaluated under up to 9 order pairs: templates that step
- * the same loops in the same sequence give the same counts and are evaluated
- * once, and each level's share of the array counts is computed once per
- * order of that level (access_nest_array_part).
+ * (RS keeps F, its sliding loop, innermost in the GLB order); templates that
+ * step the same loops in the same sequence count once.
  *
- * The search. Dimensions are chosen one at a time; after each choice the
- * partial mapping (unchosen dimensions at 1) is checked against the PE array,
- * RF and GLB: footprints only grow as factors are added, so a partial mapping
- * that does not fit prunes its whole subtree. At a complete factorisation, each
- * DRAM order's GLB fill counts give the DRAM energy, which with the other
- * counts known at that point is a lower bound on the total: an order whose
- * bound is already worse than the best so far is not counted further
- * (dram_bound_loses). Both cuts are exact: the answer is the one the full
- * enumeration gives (tests compare the two). Threads take the choices of the
- * first dimension from a shared counter; each keeps its own best result, and
- * the results are merged with a total order (objective, then energy, then cycles,
- * then the mapping's bytes), so the answer does not depend on the thread count. The
- * choice lists are built before the threads start: the inner loop allocates
- * nothing. */
+ * The search, in two phases. Phase 1 chooses every dimension's DRAM-level
+ * tile TD (what the GLB holds): the GLB capacity is decided there, and so are
+ * the words entering the GLB (F_D) under each DRAM order, hence the DRAM
+ * energy. With it, a lower bound on any mapping inside that tiling: the DRAM
+ * counts exactly, the MACs and the RF reads of kept inputs (one per MAC), the
+ * words every kept input moves into the GLB and the array at least once per
+ * DRAM fill, the array counts of types the RF does not keep at their least
+ * over the tiling's inner splits, and the fewest temporal steps; an order
+ * (or the whole tiling) whose bound is strictly worse than the best mapping
+ * so far is not searched further. Phase 2 chooses, inside the tile, each
+ * dimension's GLB, spatial and RF factors (pruned by the RF and PE-array
+ * capacity) and counts the survivors in full; a mapping is again skipped
+ * when the counts known before its array counts already lose. Every cut is
+ * exact: energies are non-negative sums, and only a strictly worse bound
+ * prunes, so ties are decided as without it. Phase-1 tiles are tried from
+ * the largest, which finds good mappings early.
+ *
+ * Threads take the first dimension's tiles from a shared counter; each keeps
+ * its own best, and the results are merged with a total order (objective,
+ * energy, cycles, the mapping's bytes), so the answer does not depend on the
+ * thread count. The choice lists are built before the threads start: the
+ * inner loops allocate nothing. */
 #include "mapper/mapper.h"
 
 #include <pthread.h>
@@ -41,13 +51,26 @@
 
 #include "core/mem.h"
 
-struct choice {
-	uint32_t f[LV_COUNT];
+/* One way to split a dimension below DRAM: RF, spatial and GLB factors. */
+struct inner {
+	uint32_t rf, rows, cols, glb;
+	uint64_t qr; /* temporal steps x RF factor: what the split costs in steps */
 };
 
-/* Dims in the order they are chosen: large, constraining ones first. */
+/* All the inner splits of a dimension with the same DRAM-level tile. */
+struct tile {
+	uint64_t td;          /* what the GLB holds of the dimension (<= its size) */
+	uint32_t dram;        /* DRAM factor: ceil(X / td) */
+	size_t first, count;  /* its splits: inners[first .. first + count) */
+	uint64_t min_qr, max_qr;
+};
+
+/* Dims in the order they are chosen: large, constraining ones first. In
+ * phase 2 the spatial ones first: their steps decide the bound most. */
 static const enum map_dim search_order[DIM_COUNT] = {DIM_C, DIM_M, DIM_R, DIM_S,
 						      DIM_E, DIM_F, DIM_N};
+static const enum map_dim phase2_order[DIM_COUNT] = {DIM_M, DIM_E, DIM_F, DIM_C,
+						      DIM_R, DIM_S, DIM_N};
 
 enum { ORD_WEIGHT, ORD_IFMAP, ORD_PSUM, ORD_COUNT };
 static const uint8_t order_templates[ORD_COUNT][DIM_COUNT] = {
@@ -66,17 +89,21 @@ struct search {
 	bool exhaustive;
 	struct access_costs costs;
 	uint8_t orders[2][ORD_COUNT][DIM_COUNT];
-	struct choice *list[DIM_COUNT];
-	size_t n[DIM_COUNT];
+	struct inner *inners[DIM_COUNT];
+	struct tile *tiles[DIM_COUNT];
+	size_t n_tiles[DIM_COUNT];
 	atomic_size_t next;
 };
 
 struct worker {
 	struct search *s;
 	struct mapping m;
+	const struct tile *tile[DIM_COUNT];  /* phase 1 choices */
+	uint64_t qr_lo[DIM_COUNT], qr_hi[DIM_COUNT]; /* steps x RF factor: range so far */
+	uint64_t f_d[ORD_COUNT][TY_COUNT];   /* words entering the GLB per DRAM order */
+	bool live[ORD_COUNT];                /* DRAM orders not yet ruled out */
 	struct access_layer_result best, cur;
 	struct mapper_stats stats;
-	char why[192];
 	pthread_t thread;
 };
 
@@ -102,29 +129,14 @@ bool mapper_better(const struct access_layer_result *x, const struct access_laye
 	return c != 0 ? c < 0 : memcmp(&x->map, &y->map, sizeof x->map) < 0;
 }
 
-/* Appends every split of x over the levels in mask[from..] to list. */
-static size_t splits(uint32_t x, uint32_t mask, int lv, struct choice *cur, struct choice *list,
-		     size_t n)
+/* True when a bound (energy, cycles) cannot beat w's best: strictly worse. */
+static bool loses(const struct worker *w, double energy, double cycles)
 {
-	while (lv >= 0 && !(mask & (1u << lv)))
-		lv--;
-	if (lv < 0) {
-		if (x == 1) {
-			if (list)
-				list[n] = *cur;
-			n++;
-		}
-		return n;
-	}
-	bool last = !(mask & ((1u << lv) - 1));
-	for (uint32_t f = 1; f <= x; f++) {
-		if (x % f || (last && f != x))
-			continue;
-		cur->f[lv] = f;
-		n = splits(x / f, mask, lv - 1, cur, list, n);
-	}
-	cur->f[lv] = 1;
-	return n;
+	const struct search *s = w->s;
+	if (!w->best.ok || s->exhaustive)
+		return false;
+	return access_objective(s->obj, energy, cycles) >
+	       access_objective(s->obj, w->best.energy_total, w->best.cycles);
 }
 
 static uint32_t search_levels(enum arch_dataflow df, enum map_dim d)
@@ -132,31 +144,135 @@ static uint32_t search_levels(enum arch_dataflow df, enum map_dim d)
 	uint32_t mask = map_dataflow_levels(df, d);
 	if ((d == DIM_R || d == DIM_S) && (mask & (1u << LV_GLB)))
 		mask &= ~(1u << LV_DRAM);
+	if (df == ARCH_DF_RS && d == DIM_S)
+		mask = 1u << LV_RF;
 	return mask;
 }
 
+static uint64_t ceil_div(uint64_t a, uint64_t b)
+{
+	return (a + b - 1) / b;
+}
+
+/* Appends to out (when not NULL) every inner split of dimension d; returns
+ * how many there are. */
+static size_t inner_splits(const struct search *s, enum map_dim d, struct inner *out)
+{
+	uint32_t x = s->in->shape.size[d], mask = search_levels(s->df, d);
+	bool lv[LV_COUNT];
+	for (int k = 0; k < LV_COUNT; k++)
+		lv[k] = mask & (1u << k);
+	uint32_t rs_e = s->df == ARCH_DF_RS && d == DIM_E
+				? access_rs_set_width(s->a, &s->in->shape) : 0;
+	size_t n = 0;
+	for (uint32_t rf = 1; rf <= x; rf++) {
+		if (x % rf || (rf > 1 && !lv[LV_RF]) || (s->df == ARCH_DF_RS && d == DIM_S && rf != x))
+			continue;
+		uint32_t per = x / rf; /* RF tiles along the dimension */
+		uint32_t max_rows = lv[LV_ROW] ? (per < s->a->pe_rows ? per : s->a->pe_rows) : 1;
+		for (uint32_t rows = 1; rows <= max_rows; rows++) {
+			uint32_t room = per / rows;
+			uint32_t max_cols = lv[LV_COL] ? (room < s->a->pe_cols ? room : s->a->pe_cols) : 1;
+			for (uint32_t cols = 1; cols <= max_cols; cols++) {
+				uint64_t sp = (uint64_t)rows * cols;
+				if (rs_e && cols != rs_e)
+					continue;
+				/* the smallest spatial factor for its number of steps */
+				if (sp > 1 && ceil_div(per, sp) == ceil_div(per, sp - 1))
+					continue;
+				uint64_t q = ceil_div(per, sp);
+				for (uint64_t g = 1; g <= q; g++) {
+					if (q % g || (g > 1 && !lv[LV_GLB]) || (q / g > 1 && !lv[LV_DRAM]))
+						continue;
+					if (out)
+						out[n] = (struct inner){rf, rows, cols, (uint32_t)g,
+									q * rf};
+					n++;
+				}
+			}
+		}
+	}
+	return n;
+}
+
+/* The DRAM-level tile of a split: fG sp r, or the whole dimension when the
+ * DRAM loop does not step. */
+static uint64_t tile_of(const struct inner *i, uint32_t x)
+{
+	uint64_t t = (uint64_t)i->glb * i->rows * i->cols * i->rf;
+	return ceil_div(x, t) == 1 ? x : t;
+}
+
+/* Largest tiles first; inside a tile, the splits with the fewest steps (the
+ * most PEs) first: both tend to find low energy early. */
+static int by_tile_desc(const void *pa, const void *pb, void *arg)
+{
+	const uint32_t *x = arg;
+	const struct inner *ia = pa, *ib = pb;
+	uint64_t a = tile_of(ia, *x), b = tile_of(ib, *x);
+	if (a != b)
+		return a > b ? -1 : 1;
+	if (ia->qr != ib->qr)
+		return ia->qr < ib->qr ? -1 : 1;
+	return memcmp(pa, pb, sizeof(struct inner));
+}
+
+/* Builds, per dimension, its inner splits grouped by tile, largest first. */
 static int build_lists(struct search *s, struct sim_err *err)
 {
 	for (int d = 0; d < DIM_COUNT; d++) {
 		uint32_t x = s->in->shape.size[d];
-		uint32_t mask = search_levels(s->df, (enum map_dim)d);
-		if (s->df == ARCH_DF_RS && d == DIM_S)
-			mask = 1u << LV_RF;
-		struct choice cur;
-		for (int lv = 0; lv < LV_COUNT; lv++)
-			cur.f[lv] = 1;
-		/* The highest level takes what the others leave: walk from RF up. */
-		size_t n = splits(x, mask, LV_COUNT - 1, &cur, NULL, 0);
-		s->list[d] = sim_calloc(n ? n : 1, sizeof **s->list, err);
-		if (!s->list[d])
+		size_t n = inner_splits(s, (enum map_dim)d, NULL);
+		s->inners[d] = sim_calloc(n ? n : 1, sizeof **s->inners, err);
+		s->tiles[d] = sim_calloc(n ? n : 1, sizeof **s->tiles, err);
+		if (!s->inners[d] || !s->tiles[d])
 			return SIM_ERR_NOMEM;
-		s->n[d] = splits(x, mask, LV_COUNT - 1, &cur, s->list[d], 0);
+		inner_splits(s, (enum map_dim)d, s->inners[d]);
+		qsort_r(s->inners[d], n, sizeof **s->inners, by_tile_desc, &x);
+		size_t k = 0;
+		for (size_t i = 0; i < n; i++) {
+			const struct inner *in = &s->inners[d][i];
+			uint64_t td = tile_of(in, x);
+			struct tile *t = &s->tiles[d][k];
+			if (i == 0 || td != s->tiles[d][k - 1].td) {
+				t = &s->tiles[d][k++];
+				*t = (struct tile){td, (uint32_t)ceil_div(x, td), i, 0, in->qr, in->qr};
+			} else {
+				t = &s->tiles[d][k - 1];
+			}
+			t->count++;
+			t->min_qr = in->qr < t->min_qr ? in->qr : t->min_qr;
+			t->max_qr = in->qr > t->max_qr ? in->qr : t->max_qr;
+		}
+		s->n_tiles[d] = k;
 	}
 	return 0;
 }
 
+/* Capacity of the GLB for tiles ext (unchosen dimensions at 1: footprints
+ * only grow as dimensions are added, so a partial tiling that overflows
+ * rules out all of its completions). */
+static bool glb_fits(const struct search *s, const uint64_t ext[DIM_COUNT])
+{
+	const struct arch *a = s->a;
+	uint64_t bits[TY_COUNT];
+	for (int t = 0; t < TY_COUNT; t++)
+		bits[t] = access_footprint((enum map_type)t, ext, s->in->shape.U) *
+			  (t == TY_IFMAP ? s->bits->ifmap : t == TY_WEIGHT ? s->bits->weight
+									  : s->bits->psum);
+	uint64_t shared = bits[TY_IFMAP] + bits[TY_PSUM], cap = a->glb_bytes * 8;
+	if (a->glb_weight_bytes > 0) {
+		if (bits[TY_WEIGHT] > a->glb_weight_bytes * 8)
+			return false;
+		cap -= a->glb_weight_bytes * 8;
+	} else {
+		shared += bits[TY_WEIGHT];
+	}
+	return shared <= cap;
+}
+
 /* True when order template i of level lv sequences the loops of w's mapping
- * that step (bound > 1) like an earlier template: the counts are the same. */
+ * that step (factor > 1) like an earlier template: the counts are the same. */
 static bool same_as_earlier(const struct worker *w, int lv, int i)
 {
 	const uint8_t(*ord)[DIM_COUNT] = w->s->orders[lv];
@@ -180,61 +296,109 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
 	return false;
 }
 
-/* True when no completion of DRAM counts f_d can beat w's best: the energy
- * of the counts known from f_d alone (access_nest_fixed_counts: DRAM, MACs,
- * RF reads of kept ifmaps and weights, all of a type the RF does not keep)
- * is a lower bound on the total, since every other access adds energy >= 0
- * (and floating-point sums of non-negative terms are monotone, so the bound
- * holds exactly as computed), and the cycles are exact already. Only a
- * strictly worse bound prunes, so ties are decided as without it. */
-static bool dram_bound_loses(const struct worker *w, const struct access_nest *nest,
-			     const uint64_t f_d[TY_COUNT], uint64_t pes)
+/* The least energy of the GLB, array and RF counts of kept psums, given the
+ * words entering the GLB f_d: with F_P and F_S the words entering the array
+ * and the PEs, F_D <= F_P <= F_S <= S_max, and the counts are linear in them
+ * (GLB 2 (F_P - F_D), array F_S - F_P, RF 2 (MACs - F_S)), so the minimum is
+ * at a vertex of that chain. A psum stays in its PE through every RF loop,
+ * so each PE visit holds at least the product of the chosen RF factors of
+ * the dimensions it accumulates over (C, R, S) MACs: S_max = MACs / that. */
+static double psum_chain_min(const struct worker *w, uint64_t f_d, uint64_t macs)
+{
+	const double *pc = w->s->costs.per_count[TY_PSUM];
+	uint64_t acc = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
+		if (!access_in_footprint(TY_PSUM, (enum map_dim)d))
+			acc *= w->m.factor[LV_RF][d];
+	double smax = (double)(macs / acc), fd = (double)f_d, m = (double)macs;
+	double v[3][2] = {{fd, fd}, {fd, smax}, {smax, smax}}, best = 0;
+	for (int k = 0; k < 3; k++) {
+		double e = pc[EN_GLB] * 2 * (v[k][0] - fd) + pc[EN_ARRAY] * (v[k][1] - v[k][0]) +
+			   pc[EN_RF] * 2 * (m - v[k][1]);
+		best = k == 0 || e < best ? e : best;
+	}
+	return best;
+}
+
+/* Energy and cycles that no mapping inside w's phase-1 tiling, with the
+ * inner splits chosen so far, can go below under DRAM order i (see the file
+ * comment): each dimension's steps x RF factor lies in [qr_lo, qr_hi]. */
+static void tiling_bound(const struct worker *w, const struct access_nest *nest, int i,
+			 double *energy, double *cycles)
 {
 	const struct search *s = w->s;
-	if (!w->best.ok || s->exhaustive)
-		return false;
+	const uint64_t *f_d = w->f_d[i];
 	struct access_counts n;
-	access_nest_fixed_counts(nest, f_d, &n);
-	double e, cyc;
-	access_costs_score(&s->costs, &n, pes, &e, &cyc);
-	return access_objective(s->obj, e, cyc) >
-	       access_objective(s->obj, w->best.energy_total, w->best.cycles);
+	memset(&n, 0, sizeof n);
+	n.macs = nest->macs;
+	n.steps = 1;
+	uint64_t min_fp[TY_COUNT], max_fp[TY_COUNT];
+	for (int t = 0; t < TY_COUNT; t++)
+		min_fp[t] = max_fp[t] = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		n.steps *= w->qr_lo[d];
+		for (int t = 0; t < TY_COUNT; t++) {
+			bool in_fp = access_in_footprint((enum map_type)t, (enum map_dim)d);
+			min_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_lo[d];
+			max_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_hi[d];
+		}
+	}
+	for (int t = 0; t < TY_COUNT; t++) {
+		uint64_t *acc = n.acc[t];
+		acc[EN_DRAM] = t == TY_PSUM ? 2 * f_d[t] - nest->outputs : f_d[t];
+		if (nest->kept[t]) {
+			if (t != TY_PSUM) {
+				/* every GLB fill goes to the array and a PE at least once */
+				acc[EN_GLB] = acc[EN_ARRAY] = f_d[t];
+				acc[EN_RF] = nest->macs;
+			}
+			continue;
+		}
+		if (t != TY_PSUM) {
+			acc[EN_GLB] = min_fp[t];
+			acc[EN_ARRAY] = nest->macs;
+		} else {
+			acc[EN_GLB] = min_fp[t] > f_d[t] ? 2 * (min_fp[t] - f_d[t]) : 0;
+			acc[EN_ARRAY] = nest->macs - max_fp[t];
+		}
+	}
+	access_costs_score(&s->costs, &n, energy, cycles);
+	if (nest->kept[TY_PSUM])
+		*energy += psum_chain_min(w, f_d[TY_PSUM], nest->macs);
 }
 
 static void evaluate_leaf(struct worker *w)
 {
 	struct search *s = w->s;
-	w->stats.considered++;
-	uint64_t pes = mapping_pes(&w->m);
 	struct access_nest nest;
 	access_nest_init(&nest, &w->m, &s->in->shape);
-	/* Each level's share of the counts depends on its own order only. DRAM
-	 * orders come first: their GLB fill counts alone may rule them out. */
-	uint64_t f_d[ORD_COUNT][TY_COUNT], part[2][ORD_COUNT][2 * TY_COUNT];
-	bool dup[2][ORD_COUNT], live[ORD_COUNT];
-	int n_glb = 0, n_live = 0;
-	for (int j = 0; j < ORD_COUNT; j++) {
-		dup[LV_GLB][j] = same_as_earlier(w, LV_GLB, j);
-		n_glb += !dup[LV_GLB][j];
-	}
+	/* Each level's share of the array counts depends on its own order only;
+	 * a DRAM order whose known counts already lose is not counted further. */
+	uint64_t part[2][ORD_COUNT][2 * TY_COUNT];
+	bool dup_glb[ORD_COUNT], live[ORD_COUNT];
+	int n_live = 0;
+	for (int j = 0; j < ORD_COUNT; j++)
+		dup_glb[j] = same_as_earlier(w, LV_GLB, j);
 	for (int i = 0; i < ORD_COUNT; i++) {
-		dup[LV_DRAM][i] = same_as_earlier(w, LV_DRAM, i);
-		live[i] = false;
-		if (dup[LV_DRAM][i])
+		live[i] = w->live[i];
+		if (!live[i])
 			continue;
-		w->stats.mappings += (uint64_t)n_glb;
+		struct access_counts fixed;
+		double e, cyc;
+		access_nest_fixed_counts(&nest, w->f_d[i], &fixed);
+		access_costs_score(&s->costs, &fixed, &e, &cyc);
+		if (loses(w, e, cyc)) {
+			live[i] = false;
+			continue;
+		}
 		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		access_nest_count_glb(&nest, &w->m, f_d[i]);
-		if (dram_bound_loses(w, &nest, f_d[i], pes))
-			continue;
 		access_nest_array_part(&nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
-		live[i] = true;
 		n_live++;
 	}
 	if (!n_live)
 		return;
 	for (int j = 0; j < ORD_COUNT; j++) {
-		if (dup[LV_GLB][j])
+		if (dup_glb[j])
 			continue;
 		memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
 		access_nest_array_part(&nest, &w->m, LV_GLB, part[LV_GLB][j]);
@@ -243,15 +407,15 @@ static void evaluate_leaf(struct worker *w)
 		if (!live[i])
 			continue;
 		for (int j = 0; j < ORD_COUNT; j++) {
-			if (dup[LV_GLB][j])
+			if (dup_glb[j])
 				continue;
 			uint64_t f_p[TY_COUNT], f_s[TY_COUNT];
 			struct access_counts n;
 			access_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
-			access_nest_combine(&nest, f_d[i], f_p, f_s, &n);
+			access_nest_combine(&nest, w->f_d[i], f_p, f_s, &n);
 			w->stats.evaluated++;
 			double e, cyc;
-			access_costs_score(&s->costs, &n, pes, &e, &cyc);
+			access_costs_score(&s->costs, &n, &e, &cyc);
 			if (w->best.ok && score_cmp(s->obj, e, cyc, w->best.energy_total,
 						    w->best.cycles) > 0)
 				continue;
@@ -264,24 +428,168 @@ static void evaluate_leaf(struct worker *w)
 	}
 }
 
-static void descend(struct worker *w, int k)
+/* RF and PE-array capacity of the inner splits chosen so far (unchosen
+ * dimensions at 1, which only grow the tiles). */
+static bool inner_fits(const struct worker *w)
+{
+	const struct search *s = w->s;
+	const struct arch *a = s->a;
+	uint64_t rows = 1, cols = 1, ext[DIM_COUNT], rf_bits = 0;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		rows *= w->m.factor[LV_ROW][d];
+		cols *= w->m.factor[LV_COL][d];
+		ext[d] = w->m.factor[LV_RF][d];
+	}
+	if (rows > a->pe_rows || cols > a->pe_cols)
+		return false;
+	for (int t = 0; t < TY_COUNT; t++) {
+		if (!map_dataflow_keeps(s->df, (enum map_type)t))
+			continue;
+		uint32_t b = t == TY_IFMAP ? s->bits->ifmap : t == TY_WEIGHT ? s->bits->weight
+									      : s->bits->psum;
+		uint64_t bits = access_footprint((enum map_type)t, ext, s->in->shape.U) * b;
+		if (a->rf_split) {
+			uint32_t words = t == TY_IFMAP ? a->rf_ifmap_words
+				       : t == TY_WEIGHT ? a->rf_weight_words : a->rf_psum_words;
+			if (bits > (uint64_t)words * a->word_bits)
+				return false;
+		}
+		rf_bits += bits;
+	}
+	return a->rf_split || rf_bits <= (uint64_t)a->rf_bytes * 8;
+}
+
+/* True while some DRAM order of the tiling can still win with the inner
+ * splits chosen so far. */
+static bool any_order_live(const struct worker *w, const struct access_nest *dram)
+{
+	for (int i = 0; i < ORD_COUNT; i++) {
+		if (!w->live[i])
+			continue;
+		double e, cyc;
+		tiling_bound(w, dram, i, &e, &cyc);
+		if (!loses(w, e, cyc))
+			return true;
+	}
+	return false;
+}
+
+/* Phase 2: every dimension's split inside its phase-1 tile (dram: the
+ * tiling's DRAM-level nest). */
+static void descend_inner(struct worker *w, int k, const struct access_nest *dram)
 {
 	if (k == DIM_COUNT) {
 		evaluate_leaf(w);
 		return;
 	}
-	struct search *s = w->s;
-	enum map_dim d = search_order[k];
-	for (size_t i = 0; i < s->n[d]; i++) {
-		for (int lv = 0; lv < LV_COUNT; lv++)
-			w->m.factor[lv][d] = s->list[d][i].f[lv];
-		/* a reason is only worth formatting while nothing fits yet */
-		if (access_mapping_fits(s->a, s->bits, &w->m, &s->in->shape,
-				       w->best.ok ? NULL : w->why, sizeof w->why))
-			descend(w, k + 1);
+	enum map_dim d = phase2_order[k];
+	const struct tile *t = w->tile[d];
+	const struct inner *list = w->s->inners[d] + t->first;
+	for (size_t i = 0; i < t->count; i++) {
+		w->m.factor[LV_GLB][d] = list[i].glb;
+		w->m.factor[LV_ROW][d] = list[i].rows;
+		w->m.factor[LV_COL][d] = list[i].cols;
+		w->m.factor[LV_RF][d] = list[i].rf;
+		w->qr_lo[d] = w->qr_hi[d] = list[i].qr;
+		if (inner_fits(w) && any_order_live(w, dram))
+			descend_inner(w, k + 1, dram);
 	}
-	for (int lv = 0; lv < LV_COUNT; lv++)
+	for (int lv = LV_GLB; lv < LV_COUNT; lv++)
 		w->m.factor[lv][d] = 1;
+	w->qr_lo[d] = t->min_qr;
+	w->qr_hi[d] = t->max_qr;
+}
+
+/* A complete phase-1 tiling: the DRAM counts per order, the bound, and
+ * phase 2 unless every order already loses. */
+static void tiling_leaf(struct worker *w)
+{
+	struct search *s = w->s;
+	uint64_t td[DIM_COUNT], inner = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		td[d] = w->tile[d]->td;
+		inner *= w->tile[d]->count;
+		w->qr_lo[d] = w->tile[d]->min_qr;
+		w->qr_hi[d] = w->tile[d]->max_qr;
+	}
+	struct access_nest nest;
+	access_nest_init_dram(&nest, s->df, &s->in->shape, td);
+	w->stats.tilings++;
+	int n_live = 0;
+	for (int i = 0; i < ORD_COUNT; i++) {
+		w->live[i] = false;
+		if (same_as_earlier(w, LV_DRAM, i))
+			continue;
+		w->stats.mappings += inner * ORD_COUNT;
+		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
+		access_nest_count_glb(&nest, &w->m, w->f_d[i]);
+		double e, cyc;
+		tiling_bound(w, &nest, i, &e, &cyc);
+		if (loses(w, e, cyc))
+			continue;
+		w->live[i] = true;
+		n_live++;
+	}
+	if (n_live)
+		descend_inner(w, 0, &nest);
+}
+
+static void descend_tiles(struct worker *w, int k, uint64_t ext[DIM_COUNT]);
+
+/* Phase 1 at dimension k: tries its i-th tile if the GLB can hold it. */
+static void try_tile(struct worker *w, int k, size_t i, uint64_t ext[DIM_COUNT])
+{
+	enum map_dim d = search_order[k];
+	const struct tile *t = &w->s->tiles[d][i];
+	ext[d] = t->td;
+	if (!glb_fits(w->s, ext))
+		return;
+	w->tile[d] = t;
+	w->m.factor[LV_DRAM][d] = t->dram;
+	descend_tiles(w, k + 1, ext);
+}
+
+/* Phase 1: every dimension's DRAM-level tile, pruned by the GLB capacity. */
+static void descend_tiles(struct worker *w, int k, uint64_t ext[DIM_COUNT])
+{
+	if (k == DIM_COUNT) {
+		tiling_leaf(w);
+		return;
+	}
+	enum map_dim d = search_order[k];
+	for (size_t i = 0; i < w->s->n_tiles[d]; i++)
+		try_tile(w, k, i, ext);
+	ext[d] = 1;
+	w->m.factor[LV_DRAM][d] = 1;
+}
+
+/* Why nothing fits: the smallest mapping of the space (one RF word, one PE
+ * per dimension where the dataflow allows, everything else in temporal loops)
+ * is checked against the hardware, and its first overflow is the reason. */
+static void explain_infeasible(const struct search *s, struct access_layer_result *r)
+{
+	struct mapping m;
+	mapping_init(&m, s->df);
+	for (int d = 0; d < DIM_COUNT; d++) {
+		/* the lists are sorted by tile, largest first: the last is smallest */
+		size_t nt = s->n_tiles[d];
+		if (!nt) {
+			snprintf(r->why, sizeof r->why, "no mapping fits: %s has no split under %s",
+				 map_dim_names[d], arch_dataflow_names[s->df]);
+			return;
+		}
+		const struct tile *t = &s->tiles[d][nt - 1];
+		const struct inner *in = &s->inners[d][t->first + t->count - 1];
+		m.factor[LV_DRAM][d] = t->dram;
+		m.factor[LV_GLB][d] = in->glb;
+		m.factor[LV_ROW][d] = in->rows;
+		m.factor[LV_COL][d] = in->cols;
+		m.factor[LV_RF][d] = in->rf;
+	}
+	char why[160];
+	if (access_mapping_fits(s->a, s->bits, &m, &s->in->shape, why, sizeof why))
+		snprintf(why, sizeof why, "every mapping overflows the RF, GLB or PE array");
+	snprintf(r->why, sizeof r->why, "no mapping fits (smallest: %s)", why);
 }
 
 static void *work(void *arg)
@@ -289,14 +597,14 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct search *s = w->s;
 	enum map_dim d0 = search_order[0];
+	uint64_t ext[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++)
+		ext[d] = 1;
 	for (;;) {
 		size_t i = atomic_fetch_add(&s->next, 1);
-		if (i >= s->n[d0])
+		if (i >= s->n_tiles[d0])
 			break;
-		for (int lv = 0; lv < LV_COUNT; lv++)
-			w->m.factor[lv][d0] = s->list[d0][i].f[lv];
-		if (access_mapping_fits(s->a, s->bits, &w->m, &s->in->shape, w->why, sizeof w->why))
-			descend(w, 1);
+		try_tile(w, 0, i, ext);
 	}
 	return NULL;
 }
@@ -344,7 +652,6 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	for (int i = 0; i < nthreads; i++) {
 		w[i].s = &s;
 		mapping_init(&w[i].m, df);
-		snprintf(w[i].why, sizeof w[i].why, "the dataflow allows no mapping");
 		if (pthread_create(&w[i].thread, NULL, work, &w[i]) != 0)
 			break;
 		started++;
@@ -361,17 +668,19 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 		if (mapper_better(&w[i].best, best, o->objective))
 			*best = w[i].best;
 	if (!best->ok)
-		snprintf(best->why, sizeof best->why, "no mapping fits (last: %.160s)", w[0].why);
+		explain_infeasible(&s, best);
 	if (stats)
 		for (int i = 0; i < nthreads; i++) {
-			stats->considered += w[i].stats.considered;
+			stats->tilings += w[i].stats.tilings;
 			stats->mappings += w[i].stats.mappings;
 			stats->evaluated += w[i].stats.evaluated;
 		}
 	rc = 0;
 fail:
 	free(w);
-	for (int d = 0; d < DIM_COUNT; d++)
-		free(s.list[d]);
+	for (int d = 0; d < DIM_COUNT; d++) {
+		free(s.inners[d]);
+		free(s.tiles[d]);
+	}
 	return rc;
 }

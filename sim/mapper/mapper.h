@@ -14,15 +14,17 @@
 struct mapper_opts {
 	enum access_objective objective;
 	int threads;     /* >= 1 */
-	bool exhaustive; /* evaluate every mapping in full, without the DRAM bound
+	bool exhaustive; /* evaluate every mapping in full, without the bounds
 			    (the same answer, slower: a reference for tests) */
 };
 
 struct mapper_stats {
-	uint64_t considered; /* complete factorisations reached (before capacity checks) */
-	uint64_t mappings;   /* fitting mappings (factors x distinct loop orders) searched */
-	uint64_t evaluated;  /* of those, evaluated in full; the rest lost on the DRAM
-				bound (this split depends on the thread schedule) */
+	uint64_t tilings;   /* phase-1 GLB tilings that fit the GLB */
+	uint64_t mappings;  /* the space those tilings hold: their inner splits x
+			       distinct DRAM orders x GLB orders (RF and array
+			       capacity not applied); what the search decided */
+	uint64_t evaluated; /* mappings counted in full; the rest lost on a bound or
+			       did not fit (this split depends on the thread schedule) */
 };
 
 /* Searches the mappings of layer in under dataflow df (the arch's storage as

@@ -10,14 +10,16 @@
  *       orders: {dram: NMCEFRS, glb: NMCERSF}             # outermost first
  *
  * `factors` gives each level's loop factors (absent dims are 1); the DRAM
- * level takes what the others leave unless it is given too. `rs` uses the
+ * level takes what the others leave unless it is given too: with the array
+ * tile T = rows x cols x rf of a dimension of size X, DRAM x GLB = ceil(X / T)
+ * (the last tile may be partial, see access/mapping.h). `rs` uses the
  * mapping parameters of the Eyeriss chip (JSSC 2017 Table III): a PE runs p
  * filters x q channels of one filter row; a PE set is R rows x e columns
  * (e ofmap rows); r sets work on different channels (down the array) and t
  * sets on different filters (across); the GLB holds m ofmap channels (a
  * multiple of p t) and n images. Two optional keys complete the GLB tile:
  * c channels (a multiple of q r, default q r) and strips (ofmap row strips of
- * e rows, default 1). F is the sliding loop in the GLB and S stays in the RF;
+ * e rows, default 1; e need not divide E, the last strip may be shorter). F is the sliding loop in the GLB and S stays in the RF;
  * the rest of every dimension goes to DRAM loops. */
 #include "mapper/mapping_file.h"
 
@@ -137,8 +139,8 @@ static int rs_factors(struct cfg_doc *doc, const yaml_node_t *node, const struct
 		{RS_N, p.n, l->size[DIM_N], "n must divide the batch"},
 		{RS_C, (uint64_t)p.q * p.r, p.c, "q x r must divide c"},
 		{RS_C, p.c, l->size[DIM_C], "c must divide the layer's C"},
-		{RS_STRIPS, (uint64_t)p.e * p.strips, l->size[DIM_E],
-		 "e x strips must divide the layer's E"},
+		{RS_STRIPS, p.strips, ((uint64_t)l->size[DIM_E] + p.e - 1) / p.e,
+		 "strips must divide the e-row strips of the layer's E, ceil(E / e)"},
 	};
 	for (size_t i = 0; i < sizeof checks / sizeof checks[0]; i++) {
 		if (checks[i].whole % checks[i].part == 0)
@@ -161,7 +163,7 @@ static int rs_factors(struct cfg_doc *doc, const yaml_node_t *node, const struct
 	m->factor[LV_DRAM][DIM_N] = sz[DIM_N] / p.n;
 	m->factor[LV_COL][DIM_E] = p.e;
 	m->factor[LV_GLB][DIM_E] = p.strips;
-	m->factor[LV_DRAM][DIM_E] = sz[DIM_E] / (p.e * p.strips);
+	m->factor[LV_DRAM][DIM_E] = (sz[DIM_E] + p.e - 1) / p.e / p.strips;
 	m->factor[LV_ROW][DIM_R] = sz[DIM_R];
 	m->factor[LV_RF][DIM_S] = sz[DIM_S];
 	m->factor[LV_GLB][DIM_F] = sz[DIM_F];
@@ -187,16 +189,20 @@ static int generic_factors(struct cfg_doc *doc, const yaml_node_t *node,
 		memcpy(m->factor[k], d.f, sizeof d.f);
 	}
 	if (!lv.lv[LV_DRAM]) {
+		/* the DRAM loop counts the GLB steps the GLB loop leaves: with an
+		 * array tile T, ceil(X / T) array steps in all */
 		for (int i = 0; i < DIM_COUNT; i++) {
-			uint64_t inner = 1;
-			for (int k = LV_GLB; k < LV_COUNT; k++)
-				inner *= m->factor[k][i];
-			if (l->size[i] % inner)
+			uint64_t t = 1;
+			for (int k = LV_ROW; k < LV_COUNT; k++)
+				t *= m->factor[k][i];
+			uint64_t q = (l->size[i] + t - 1) / t;
+			if (q % m->factor[LV_GLB][i])
 				return cfg_err_at(err, doc, node,
-						  "factors of %s multiply to %llu, which does not "
-						  "divide the layer's %u", map_dim_names[i],
-						  (unsigned long long)inner, l->size[i]);
-			m->factor[LV_DRAM][i] = (uint32_t)(l->size[i] / inner);
+						  "the glb factor %u of %s does not divide its %llu "
+						  "array steps (ceil(%u / %llu))", m->factor[LV_GLB][i],
+						  map_dim_names[i], (unsigned long long)q, l->size[i],
+						  (unsigned long long)t);
+			m->factor[LV_DRAM][i] = (uint32_t)(q / m->factor[LV_GLB][i]);
 		}
 	}
 	return 0;

@@ -60,6 +60,67 @@ static struct mapping random_mapping(gsl_rng *r, const struct map_layer *l, enum
 	return m;
 }
 
+/* A random layer of odd sizes (primes 5 and 7 included), so that spatial
+ * factors leave partial tiles. */
+static struct map_layer random_odd_layer(gsl_rng *r)
+{
+	static const uint32_t choice[DIM_COUNT][6] = {
+		{1, 2, 3, 1, 2, 3}, {1, 2, 3, 5, 6, 7}, {1, 2, 3, 5, 6, 7}, {1, 2, 3, 5, 6, 7},
+		{1, 2, 3, 5, 6, 7}, {1, 2, 3, 1, 2, 3}, {1, 2, 3, 1, 2, 3},
+	};
+	struct map_layer l;
+	for (int d = 0; d < DIM_COUNT; d++)
+		l.size[d] = choice[d][gsl_rng_uniform_int(r, 6)];
+	l.U = 1 + (uint32_t)gsl_rng_uniform_int(r, 3);
+	return l;
+}
+
+static uint32_t random_divisor(gsl_rng *r, uint32_t x)
+{
+	uint32_t divs[64], n = 0;
+	for (uint32_t k = 1; k <= x; k++)
+		if (x % k == 0)
+			divs[n++] = k;
+	return divs[gsl_rng_uniform_int(r, n)];
+}
+
+/* A random legal mapping with partial tiles: an RF factor dividing the size,
+ * spatial factors of any size that fits, and the ceil(X / T) array steps split
+ * between the temporal levels the dataflow allows. */
+static struct mapping random_partial_mapping(gsl_rng *r, const struct map_layer *l,
+					     enum arch_dataflow df)
+{
+	struct mapping m;
+	mapping_init(&m, df);
+	for (int d = 0; d < DIM_COUNT; d++) {
+		uint32_t allowed = map_dataflow_levels(df, (enum map_dim)d), x = l->size[d];
+		if (df == ARCH_DF_RS && d == DIM_S)
+			allowed = 1u << LV_RF;
+		/* RS keeps a whole filter row in the RF */
+		uint32_t rf = df == ARCH_DF_RS && d == DIM_S ? x
+			      : allowed & (1u << LV_RF) ? random_divisor(r, x) : 1;
+		uint32_t room = x / rf;
+		m.factor[LV_RF][d] = rf;
+		for (int lv = LV_ROW; lv <= LV_COL; lv++) {
+			if (!(allowed & (1u << lv)))
+				continue;
+			m.factor[lv][d] = 1 + (uint32_t)gsl_rng_uniform_int(r, room);
+			room /= m.factor[lv][d];
+		}
+		uint32_t t = rf * m.factor[LV_ROW][d] * m.factor[LV_COL][d], q = (x + t - 1) / t;
+		bool dram = allowed & (1u << LV_DRAM), glb = allowed & (1u << LV_GLB);
+		uint32_t g = dram && glb ? random_divisor(r, q) : glb ? q : 1;
+		m.factor[LV_GLB][d] = g;
+		m.factor[LV_DRAM][d] = q / g;
+	}
+	for (int k = 0; k < 2; k++) {
+		for (int i = 0; i < DIM_COUNT; i++)
+			m.order[k][i] = (uint8_t)i;
+		gsl_ran_shuffle(r, m.order[k], DIM_COUNT, 1);
+	}
+	return m;
+}
+
 static bool counts_equal(const struct access_counts *a, const struct access_counts *b)
 {
 	return memcmp(a, b, sizeof *a) == 0;
@@ -72,6 +133,8 @@ static void print_mismatch(const struct mapping *m, const struct map_layer *l,
 	mapping_format(m, buf, sizeof buf);
 	fprintf(stderr, "\nlayer N%u M%u C%u E%u F%u R%u S%u U%u, mapping %s\n", l->size[0],
 		l->size[1], l->size[2], l->size[3], l->size[4], l->size[5], l->size[6], l->U, buf);
+	fprintf(stderr, "  steps model %llu walker %llu\n", (unsigned long long)a->steps,
+		(unsigned long long)w->steps);
 	for (int t = 0; t < TY_COUNT; t++)
 		fprintf(stderr, "  %-6s model %llu %llu %llu %llu walker %llu %llu %llu %llu\n",
 			map_type_names[t], (unsigned long long)a->acc[t][0],
@@ -81,16 +144,27 @@ static void print_mismatch(const struct mapping *m, const struct map_layer *l,
 			(unsigned long long)w->acc[t][3]);
 }
 
-static void check_dataflow(enum arch_dataflow df, unsigned long seed)
+static void check_dataflow(enum arch_dataflow df, unsigned long seed, bool partial)
 {
 	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(r, seed);
-	int agreed = 0;
+	int agreed = 0, with_partial = 0;
 	for (int i = 0; i < RANDOM_CASES; i++) {
-		struct map_layer l = random_layer(r);
-		struct mapping m = random_mapping(r, &l, df);
+		struct map_layer l = partial ? random_odd_layer(r) : random_layer(r);
+		struct mapping m = partial ? random_partial_mapping(r, &l, df)
+					   : random_mapping(r, &l, df);
 		char why[128];
-		CU_ASSERT_FATAL(mapping_is_legal(&m, &l, why, sizeof why));
+		bool legal = mapping_is_legal(&m, &l, why, sizeof why);
+		if (!legal)
+			fprintf(stderr, "\nillegal random mapping: %s\n", why);
+		CU_ASSERT_FATAL(legal);
+		bool any = false;
+		for (int d = 0; d < DIM_COUNT; d++) {
+			struct access_tiling t;
+			access_tiling_of(&m, &l, (enum map_dim)d, &t);
+			any |= t.last != t.t;
+		}
+		with_partial += any;
 		struct access_counts a, w;
 		struct sim_err err;
 		access_layer_count(&m, &l, &a);
@@ -119,15 +193,22 @@ static void check_dataflow(enum arch_dataflow df, unsigned long seed)
 			for (int lv = EN_GLB; lv <= EN_ARRAY; lv++)
 				CU_ASSERT(a.acc[t][lv] >= a.acc[t][lv - 1]);
 	}
-	printf("[%s: %d/%d random layers agree] ", arch_dataflow_names[df], agreed, RANDOM_CASES);
+	printf("[%s%s: %d/%d random layers agree, %d with a partial tile] ",
+	       arch_dataflow_names[df], partial ? " odd" : "", agreed, RANDOM_CASES, with_partial);
+	/* the odd shapes must exercise partial tiles, the plain ones never */
+	CU_ASSERT(partial ? with_partial >= RANDOM_CASES / 4 : with_partial == 0);
 	CU_ASSERT_EQUAL(agreed, RANDOM_CASES);
 	gsl_rng_free(r);
 }
 
-static void test_walker_rs(void) { check_dataflow(ARCH_DF_RS, 11); }
-static void test_walker_ws(void) { check_dataflow(ARCH_DF_WS, 12); }
-static void test_walker_os(void) { check_dataflow(ARCH_DF_OS, 13); }
-static void test_walker_nlr(void) { check_dataflow(ARCH_DF_NLR, 14); }
+static void test_walker_rs(void) { check_dataflow(ARCH_DF_RS, 11, false); }
+static void test_walker_ws(void) { check_dataflow(ARCH_DF_WS, 12, false); }
+static void test_walker_os(void) { check_dataflow(ARCH_DF_OS, 13, false); }
+static void test_walker_nlr(void) { check_dataflow(ARCH_DF_NLR, 14, false); }
+static void test_partial_rs(void) { check_dataflow(ARCH_DF_RS, 21, true); }
+static void test_partial_ws(void) { check_dataflow(ARCH_DF_WS, 22, true); }
+static void test_partial_os(void) { check_dataflow(ARCH_DF_OS, 23, true); }
+static void test_partial_nlr(void) { check_dataflow(ARCH_DF_NLR, 24, true); }
 
 static struct mapping unit_mapping(enum arch_dataflow df)
 {
@@ -241,6 +322,10 @@ static const struct test_case cases[] = {
 	{"walker == model, 200 random WS layers", test_walker_ws},
 	{"walker == model, 200 random OS layers", test_walker_os},
 	{"walker == model, 200 random NLR layers", test_walker_nlr},
+	{"walker == model, 200 odd RS layers with partial tiles", test_partial_rs},
+	{"walker == model, 200 odd WS layers with partial tiles", test_partial_ws},
+	{"walker == model, 200 odd OS layers with partial tiles", test_partial_os},
+	{"walker == model, 200 odd NLR layers with partial tiles", test_partial_nlr},
 	{"Eq. 3 worked example (WS)", test_eq3_ws},
 	{"Eq. 4 worked example (RS)", test_eq4_rs},
 	{"relative-index and RLC formulas vs sampled masks", test_storage_formulas},

@@ -1,0 +1,626 @@
+/* Analytical access counting (ISCA 2016 section VI, Eq. 3 and 4), with
+ * partial tiles.
+ *
+ * Tiling. A dimension of size X is split, from the inside out, into an RF
+ * factor r that divides X, a spatial factor sp = rows x cols (any value with
+ * sp r <= X), and temporal DRAM and GLB factors whose product is
+ * Q = ceil(X / T), T = sp r: the array covers T indices per GLB-level step,
+ * and only the last of the Q steps may be shorter, L = X - (Q-1) T, leaving
+ * the PEs past it idle (a PE's RF tile is always whole, as r divides L). A
+ * DRAM step covers TD = fG T indices, the last one LD = X - (fD-1) TD. When
+ * T divides X every tile is whole and the factors multiply to X.
+ *
+ * Buffers. The GLB holds the footprint of the loops inside the DRAM loops; the
+ * PE array holds the footprint of the ROW, COL and RF loops and each PE's RF
+ * the footprint of the RF loops. At every step of the loops outside a buffer
+ * it fetches the words of its new footprint that its old footprint lacked
+ * (new \ old): a footprint that does not change costs nothing (the data is
+ * stationary) and a sliding window fetches only its new columns. A word that
+ * some PE already holds is forwarded between PEs rather than re-read from the
+ * GLB, so GLB reads count the array's union footprint and array accesses count
+ * every PE's own footprint. An idle PE holds nothing. A data type the dataflow
+ * does not keep in the RF is delivered over the array for every MAC.
+ *
+ * Counting. Footprints are Cartesian products of per-axis sets (ifmap rows are
+ * {e U + r}), and the steps of a loop j form a Cartesian product of per-
+ * dimension positions: the positions of the dimension's loops outside j, the
+ * transitions of j itself, and one wrap (last position to first) of its loops
+ * inside j. Each dimension therefore contributes a short list of classes
+ * (count, old tile length, new tile length, shift) - one class when its tiles
+ * are whole, up to four with a partial last tile - and
+ *     fetched_j = prod_axes sum_classes count |new| - prod_axes sum_classes count |old & new|
+ * where the sums over a sliding pair of axes run over pairs of classes. Steps
+ * of DRAM loops and of GLB loops add up separately (DRAM steps see every GLB
+ * loop wrap), so the mapper can vary one level's order without recounting the
+ * other. Per data type this gives F_D words entering the GLB, F_P words
+ * entering the array (union) and F_S words entering PEs (sum over PEs),
+ * i.e. sum a, sum ab and sum abc of Eq. 3/4, and the MAC count is sum abcd:
+ *     inputs:  DRAM = F_D, GLB = F_P, array = F_S, RF = MACs (if kept),
+ *     psums:   DRAM = 2 F_D - |O|, GLB = 2 (F_P - F_D), array = F_S - F_P,
+ *              RF = 2 (MACs - F_S) (if kept; the first write of a level is free).
+ * A type not kept in the RF has F_S = MACs, and F_P = the sum over RF steps of
+ * the distinct words the active PEs need: X_d over the dimensions of its
+ * footprint (each index is active once) and Q_d r_d over the others. */
+#include "access/access.h"
+
+#include <assert.h>
+#include <string.h>
+
+/* Size of {e U + r : 0 <= e < et, 0 <= r < rt}. */
+static uint64_t slide_size(uint64_t et, uint64_t rt, uint64_t u)
+{
+	if (!et || !rt)
+		return 0;
+	return rt >= u ? (et - 1) * u + rt : et * rt;
+}
+
+/* |[0, lo) & [s, s + ln)|. */
+static uint64_t interval_ov(uint64_t lo, uint64_t ln, int64_t s)
+{
+	int64_t a = s > 0 ? s : 0, b = (int64_t)lo < s + (int64_t)ln ? (int64_t)lo : s + (int64_t)ln;
+	return b > a ? (uint64_t)(b - a) : 0;
+}
+
+/* |A & (A + s)| for A = {e U + r : e < et, r < rt}. When rt >= U the set is an
+ * interval; otherwise it is et disjoint blocks of rt at period U and block
+ * pairs e - e' = k overlap by rt - |kU - s|. */
+static uint64_t slide_overlap(uint64_t et, uint64_t rt, uint64_t u, int64_t s)
+{
+	if (rt >= u || et == 1)
+		return interval_ov(slide_size(et, rt, u), slide_size(et, rt, u), s);
+	int64_t k0 = s >= 0 ? s / (int64_t)u : -((-s + (int64_t)u - 1) / (int64_t)u);
+	uint64_t sum = 0;
+	for (int64_t k = k0; k <= k0 + 1; k++) {
+		if (k <= -(int64_t)et || k >= (int64_t)et)
+			continue;
+		int64_t gap = k * (int64_t)u - s;
+		sum += ((uint64_t)et - (uint64_t)(k < 0 ? -k : k)) * interval_ov(rt, rt, gap);
+	}
+	return sum;
+}
+
+/* |(s + {e U + r : e < et, r < rt}) & (-inf, x)|. */
+static uint64_t slide_below(uint64_t et, uint64_t rt, uint64_t u, int64_t s, int64_t x)
+{
+	int64_t y = x - s;
+	if (y <= 0 || !et || !rt)
+		return 0;
+	if (rt >= u || et == 1) {
+		uint64_t n = slide_size(et, rt, u);
+		return (uint64_t)y < n ? (uint64_t)y : n;
+	}
+	uint64_t k = (uint64_t)y / u; /* blocks starting below y */
+	if (k >= et)
+		return et * rt;
+	uint64_t part = (uint64_t)y - k * u;
+	return k * rt + (part < rt ? part : rt);
+}
+
+/* |S(loe, lor) & (S(lne, lnr) + s)| for two sliding sets of possibly
+ * different extents (partial tiles): block by block over the first. */
+static uint64_t slide_overlap2(uint64_t loe, uint64_t lor, uint64_t lne, uint64_t lnr,
+			       uint64_t u, int64_t s)
+{
+	if (loe == lne && lor == lnr)
+		return slide_overlap(loe, lor, u, s);
+	if (!loe || !lor || !lne || !lnr)
+		return 0;
+	if (lor >= u || loe == 1) {
+		int64_t end = (int64_t)slide_size(loe, lor, u);
+		return slide_below(lne, lnr, u, s, end) - slide_below(lne, lnr, u, s, 0);
+	}
+	uint64_t sum = 0;
+	for (uint64_t e = 0; e < loe; e++) {
+		int64_t a = (int64_t)(e * u);
+		sum += slide_below(lne, lnr, u, s, a + (int64_t)lor) - slide_below(lne, lnr, u, s, a);
+	}
+	return sum;
+}
+
+uint64_t access_footprint(enum map_type t, const uint64_t *ext, uint32_t u)
+{
+	switch (t) {
+	case TY_WEIGHT:
+		return ext[DIM_M] * ext[DIM_C] * ext[DIM_R] * ext[DIM_S];
+	case TY_IFMAP:
+		return ext[DIM_N] * ext[DIM_C] * slide_size(ext[DIM_E], ext[DIM_R], u) *
+		       slide_size(ext[DIM_F], ext[DIM_S], u);
+	case TY_PSUM:
+	case TY_COUNT:
+		break;
+	}
+	return ext[DIM_N] * ext[DIM_M] * ext[DIM_E] * ext[DIM_F];
+}
+
+void access_tiling_of(const struct mapping *m, const struct map_layer *l, enum map_dim d,
+		      struct access_tiling *t)
+{
+	t->x = l->size[d];
+	t->r = m->factor[LV_RF][d];
+	t->sp = (uint64_t)m->factor[LV_ROW][d] * m->factor[LV_COL][d];
+	t->t = t->sp * t->r;
+	t->q = (t->x + t->t - 1) / t->t;
+	t->last = t->x - (t->q - 1) * t->t;
+	t->fd = m->factor[LV_DRAM][d];
+	t->fg = m->factor[LV_GLB][d];
+	t->td = t->fg * t->t;
+	t->last_d = t->x - (t->fd - 1) * t->td;
+}
+
+/* Which buffer a count is for: the GLB (tiles of the DRAM steps), the array
+ * (tiles of the GLB-level steps) or each PE (its RF tile). */
+enum kind { K_GLB, K_ARR, K_PE };
+
+/* What a dimension does at the steps of a loop j (see the file comment). */
+enum role {
+	R_INIT,      /* the first fill: nothing held before */
+	R_STILL,     /* no loop of the dimension is inside j: its tile stays */
+	R_STEP_DRAM, /* j is the dimension's DRAM loop (its GLB loop wraps) */
+	R_STEP_GLB,  /* j is the dimension's GLB loop */
+	R_WRAP_GLB,  /* its GLB loop is inside j, its DRAM loop is not */
+	R_WRAP_ALL,  /* its DRAM (and GLB) loops are inside j */
+};
+
+struct cls {
+	uint64_t n, lo, ln; /* how many (step, PE) pairs; old and new tile lengths */
+	int64_t sh;         /* start of the new tile minus start of the old */
+};
+
+static int put(struct cls *c, int k, uint64_t n, uint64_t lo, uint64_t ln, int64_t sh)
+{
+	if (n)
+		c[k++] = (struct cls){n, lo, ln, sh};
+	return k;
+}
+
+/* Classes of the array tiles of dimension t for role r (positions o < Q of
+ * the GLB-level steps, o = i fG + k; only o = Q - 1 is partial). */
+static int arr_classes(const struct access_tiling *t, enum role r, struct cls *c)
+{
+	int64_t T = (int64_t)t->t;
+	uint64_t L = t->last, first = t->q > 1 ? t->t : L;
+	switch (r) {
+	case R_INIT:
+		return put(c, 0, 1, 0, first, 0);
+	case R_STILL:
+		return put(c, put(c, 0, t->q - 1, t->t, t->t, 0), 1, L, L, 0);
+	case R_STEP_DRAM: /* (i+1) fG - 1 -> (i+1) fG; last only when fG = 1 */
+		if (t->fg == 1)
+			return put(c, put(c, 0, t->fd - 2, t->t, t->t, T), 1, t->t, L, T);
+		return put(c, 0, t->fd - 1, t->t, t->t, T);
+	case R_STEP_GLB: /* o -> o + 1 within a DRAM step; the very last is partial */
+		return put(c, put(c, 0, t->fd * (t->fg - 1) - 1, t->t, t->t, T), 1, t->t, L, T);
+	case R_WRAP_GLB: /* i fG + fG - 1 -> i fG */
+		return put(c, put(c, 0, t->fd - 1, t->t, t->t, -((int64_t)t->fg - 1) * T), 1, L,
+			   t->t, -((int64_t)t->fg - 1) * T);
+	case R_WRAP_ALL:
+		break;
+	}
+	return put(c, 0, 1, L, first, -((int64_t)t->q - 1) * T);
+}
+
+/* Classes of the GLB tiles (DRAM positions i < fD; only i = fD - 1 is partial). */
+static int glb_classes(const struct access_tiling *t, enum role r, struct cls *c)
+{
+	int64_t TD = (int64_t)t->td;
+	uint64_t LD = t->last_d, first = t->fd > 1 ? t->td : LD;
+	switch (r) {
+	case R_INIT:
+		return put(c, 0, 1, 0, first, 0);
+	case R_STILL:
+		return put(c, put(c, 0, t->fd - 1, t->td, t->td, 0), 1, LD, LD, 0);
+	case R_STEP_DRAM:
+		return put(c, put(c, 0, t->fd - 2, t->td, t->td, TD), 1, t->td, LD, TD);
+	case R_STEP_GLB:
+	case R_WRAP_GLB:
+	case R_WRAP_ALL:
+		break;
+	}
+	return put(c, 0, 1, LD, first, -((int64_t)t->fd - 1) * TD);
+}
+
+/* Per-PE classes from the array classes: of the sp positions of a step whose
+ * array tile is l long, l / r are active, each with a whole RF tile of r. */
+static int pe_classes(const struct access_tiling *t, enum role r, struct cls *c)
+{
+	struct cls a[4];
+	int na = arr_classes(t, r, a), k = 0;
+	for (int i = 0; i < na; i++) {
+		uint64_t ao = a[i].lo / t->r, an = a[i].ln / t->r;
+		uint64_t both = ao < an ? ao : an, top = ao < an ? an : ao;
+		k = put(c, k, a[i].n * both, t->r, t->r, a[i].sh);
+		k = put(c, k, a[i].n * (ao - both), t->r, 0, a[i].sh);
+		k = put(c, k, a[i].n * (an - both), 0, t->r, a[i].sh);
+		k = put(c, k, a[i].n * (t->sp - top), 0, 0, a[i].sh);
+	}
+	return k;
+}
+
+/* A dimension whose array tile divides it has whole tiles at every level:
+ * one class per role, in closed form (the common case, kept fast). */
+static int whole_classes(const struct access_tiling *t, enum kind k, enum role r, struct cls *c)
+{
+	uint64_t len = k == K_GLB ? t->td : k == K_ARR ? t->t : t->r;
+	uint64_t per = k == K_PE ? t->sp : 1; /* PEs per array position */
+	int64_t step = (int64_t)(k == K_GLB ? t->td : t->t);
+	uint64_t pos = k == K_GLB ? t->fd : t->q;
+	switch (r) {
+	case R_INIT:
+		return put(c, 0, per, 0, len, 0);
+	case R_STILL:
+		return put(c, 0, pos * per, len, len, 0);
+	case R_STEP_DRAM:
+		return put(c, 0, (t->fd - 1) * per, len, len, step);
+	case R_STEP_GLB:
+		return put(c, 0, t->fd * (t->fg - 1) * per, len, len, step);
+	case R_WRAP_GLB:
+		return put(c, 0, t->fd * per, len, len, -((int64_t)t->fg - 1) * step);
+	case R_WRAP_ALL:
+		break;
+	}
+	return put(c, 0, per, len, len, -((int64_t)pos - 1) * step);
+}
+
+static int classes(const struct access_tiling *t, enum kind k, enum role r, struct cls *c)
+{
+	if (t->last == t->t)
+		return whole_classes(t, k, r, c);
+	return k == K_GLB ? glb_classes(t, r, c) : k == K_ARR ? arr_classes(t, r, c)
+							     : pe_classes(t, r, c);
+}
+
+/* The axes of each type's footprint: plain dimensions (an interval of
+ * indices), sliding pairs (E with R, F with S: rows {e U + r}) and the other
+ * dimensions, which only multiply the steps. */
+static const int8_t plain_dims[TY_COUNT][4] = {
+	[TY_IFMAP] = {DIM_N, DIM_C, -1, -1},
+	[TY_WEIGHT] = {DIM_M, DIM_C, DIM_R, DIM_S},
+	[TY_PSUM] = {DIM_N, DIM_M, DIM_E, DIM_F},
+};
+static const int8_t other_dims[TY_COUNT][3] = {
+	[TY_IFMAP] = {DIM_M, -1, -1},
+	[TY_WEIGHT] = {DIM_N, DIM_E, DIM_F},
+	[TY_PSUM] = {DIM_C, DIM_R, DIM_S},
+};
+
+/* Words of each type in types (a bit mask) fetched over the steps whose
+ * per-dimension roles are role[] (or at the first fill, when every role is
+ * R_INIT), added to out[]. */
+static void fetched(const struct access_nest *n, enum kind k, unsigned types,
+		    const enum role role[DIM_COUNT], uint64_t out[TY_COUNT])
+{
+	struct cls c[DIM_COUNT][8];
+	int nc[DIM_COUNT];
+	uint64_t pa[DIM_COUNT], pb[DIM_COUNT], oa[DIM_COUNT], ob[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++) {
+		const struct access_tiling *t = &n->dim[d];
+		if (t->last == t->t) {
+			/* whole tiles: one class (whole_classes), inlined for speed */
+			uint64_t len = k == K_GLB ? t->td : k == K_ARR ? t->t : t->r;
+			uint64_t cnt = k == K_PE ? t->sp : 1, pos = k == K_GLB ? t->fd : t->q;
+			int64_t step = (int64_t)(k == K_GLB ? t->td : t->t), sh = 0;
+			switch (role[d]) {
+			case R_INIT:
+				c[d][0] = (struct cls){cnt, 0, len, 0};
+				nc[d] = 1;
+				pa[d] = cnt * len;
+				oa[d] = cnt;
+				pb[d] = ob[d] = 0;
+				continue;
+			case R_STILL: cnt *= pos; break;
+			case R_STEP_DRAM: cnt *= t->fd - 1; sh = step; break;
+			case R_STEP_GLB: cnt *= t->fd * (t->fg - 1); sh = step; break;
+			case R_WRAP_GLB: cnt *= t->fd; sh = -((int64_t)t->fg - 1) * step; break;
+			case R_WRAP_ALL: sh = -((int64_t)pos - 1) * step; break;
+			}
+			c[d][0] = (struct cls){cnt, len, len, sh};
+			nc[d] = 1;
+			uint64_t ash = (uint64_t)(sh < 0 ? -sh : sh);
+			pa[d] = cnt * len;
+			pb[d] = ash < len ? cnt * (len - ash) : 0;
+			oa[d] = ob[d] = cnt;
+			continue;
+		}
+		nc[d] = classes(t, k, role[d], c[d]);
+		pa[d] = pb[d] = oa[d] = ob[d] = 0;
+		for (int j = 0; j < nc[d]; j++) {
+			const struct cls *x = &c[d][j];
+			/* as an interval axis; as a dimension outside the footprint,
+			 * where only an idle PE (no tile) holds and needs nothing */
+			pa[d] += x->n * x->ln;
+			pb[d] += x->n * interval_ov(x->lo, x->ln, x->sh);
+			oa[d] += x->n * (k != K_PE || x->ln);
+			ob[d] += x->n * (k != K_PE || (x->ln && x->lo));
+		}
+	}
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		if (!(types & (1u << ty)))
+			continue;
+		uint64_t a = 1, b = 1;
+		for (int i = 0; i < 4 && plain_dims[ty][i] >= 0; i++) {
+			a *= pa[plain_dims[ty][i]];
+			b *= pb[plain_dims[ty][i]];
+		}
+		for (int i = 0; i < 3 && other_dims[ty][i] >= 0; i++) {
+			a *= oa[other_dims[ty][i]];
+			b *= ob[other_dims[ty][i]];
+		}
+		if (ty == TY_IFMAP) {
+			static const int pairs[2][2] = {{DIM_E, DIM_R}, {DIM_F, DIM_S}};
+			for (int p = 0; p < 2; p++) {
+				int de = pairs[p][0], dr = pairs[p][1];
+				uint64_t sa = 0, sb = 0;
+				for (int i = 0; i < nc[de]; i++)
+					for (int j = 0; j < nc[dr]; j++) {
+						const struct cls *e = &c[de][i], *r = &c[dr][j];
+						uint64_t w = e->n * r->n;
+						sa += w * slide_size(e->ln, r->ln, n->u);
+						sb += w * slide_overlap2(e->lo, r->lo, e->ln, r->ln, n->u,
+									 e->sh * (int64_t)n->u + r->sh);
+					}
+				a *= sa;
+				b *= sb;
+			}
+		}
+		out[ty] += role[0] == R_INIT ? a : a - b;
+	}
+}
+
+bool access_in_footprint(enum map_type t, enum map_dim d)
+{
+	for (int i = 0; i < 3 && other_dims[t][i] >= 0; i++)
+		if (other_dims[t][i] == (int)d)
+			return false;
+	return true;
+}
+
+struct loop {
+	int dim;
+	int pos; /* position in the whole nest: DRAM loops first, then GLB loops */
+};
+
+/* The loops of temporal level lv (DRAM or GLB) that step (factor > 1), in
+ * order, outermost first, and every dimension's loop positions. */
+static int level_loops(const struct mapping *m, int lv, int first_pos, struct loop *out,
+		       int pos[2][DIM_COUNT])
+{
+	int n = 0;
+	for (int i = 0; i < DIM_COUNT; i++) {
+		int d = m->order[lv][i];
+		pos[lv][d] = -1;
+		if (m->factor[lv][d] > 1) {
+			pos[lv][d] = first_pos + n;
+			out[n] = (struct loop){d, first_pos + n};
+			n++;
+		}
+	}
+	return n;
+}
+
+/* Roles of every dimension at the steps of loop j of level lv (the array and
+ * the PEs share them). */
+static void roles_at(const struct loop *j, int lv, enum kind k, const int pos[2][DIM_COUNT],
+		     enum role role[DIM_COUNT])
+{
+	for (int d = 0; d < DIM_COUNT; d++) {
+		if (d == j->dim)
+			role[d] = lv == LV_DRAM ? R_STEP_DRAM : R_STEP_GLB;
+		else if (pos[LV_DRAM][d] > j->pos)
+			role[d] = R_WRAP_ALL;
+		else if (k != K_GLB && pos[LV_GLB][d] > j->pos)
+			role[d] = R_WRAP_GLB;
+		else
+			role[d] = R_STILL;
+	}
+}
+
+void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l)
+{
+	memset(nest, 0, sizeof *nest);
+	nest->df = m->dataflow;
+	nest->u = l->U;
+	nest->macs = nest->steps = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		access_tiling_of(m, l, (enum map_dim)d, &nest->dim[d]);
+		nest->macs *= l->size[d];
+		nest->steps *= nest->dim[d].q * nest->dim[d].r;
+	}
+	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+	enum role init[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++)
+		init[d] = R_INIT;
+	nest->kept_mask = 0;
+	for (int t = 0; t < TY_COUNT; t++) {
+		nest->kept[t] = map_dataflow_keeps(m->dataflow, (enum map_type)t);
+		nest->kept_mask |= (unsigned)nest->kept[t] << t;
+	}
+	fetched(nest, K_GLB, (1u << TY_COUNT) - 1, init, nest->glb_init);
+	fetched(nest, K_ARR, nest->kept_mask, init, nest->arr_init);
+	fetched(nest, K_PE, nest->kept_mask, init, nest->pe_init);
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		enum map_type t = (enum map_type)ti;
+		if (nest->kept[t])
+			continue;
+		/* The dataflow tables never spread both axes of a sliding pair of
+		 * an ifmap they do not keep, so the union is a product. */
+		assert(t != TY_IFMAP || ((nest->dim[DIM_E].sp == 1 || nest->dim[DIM_R].sp == 1) &&
+					 (nest->dim[DIM_F].sp == 1 || nest->dim[DIM_S].sp == 1)));
+		uint64_t fp = 1;
+		for (int d = 0; d < DIM_COUNT; d++) {
+			const struct access_tiling *x = &nest->dim[d];
+			bool other = false;
+			for (int i = 0; i < 3 && other_dims[t][i] >= 0; i++)
+				other |= other_dims[t][i] == d;
+			fp *= other ? x->q * x->r : x->x;
+		}
+		nest->f_p[t] = fp;
+		nest->f_s[t] = nest->macs;
+	}
+}
+
+void access_nest_init_dram(struct access_nest *nest, enum arch_dataflow df,
+			   const struct map_layer *l, const uint64_t td[DIM_COUNT])
+{
+	memset(nest, 0, sizeof *nest);
+	nest->df = df;
+	nest->u = l->U;
+	nest->macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		/* only the DRAM-level tiling: the GLB sees no finer loop */
+		struct access_tiling *t = &nest->dim[d];
+		t->x = l->size[d];
+		t->td = t->t = td[d];
+		t->fd = t->q = (t->x + td[d] - 1) / td[d];
+		t->last_d = t->last = t->x - (t->fd - 1) * td[d];
+		t->fg = t->r = t->sp = 1;
+		nest->macs *= l->size[d];
+	}
+	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+	for (int t = 0; t < TY_COUNT; t++) {
+		nest->kept[t] = map_dataflow_keeps(df, (enum map_type)t);
+		nest->kept_mask |= (unsigned)nest->kept[t] << t;
+	}
+	enum role init[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++)
+		init[d] = R_INIT;
+	fetched(nest, K_GLB, (1u << TY_COUNT) - 1, init, nest->glb_init);
+}
+
+void access_nest_count_glb(const struct access_nest *nest, const struct mapping *m,
+			  uint64_t f_d[TY_COUNT])
+{
+	struct loop lp[DIM_COUNT];
+	int pos[2][DIM_COUNT];
+	int n = level_loops(m, LV_DRAM, 0, lp, pos);
+	memset(pos[LV_GLB], -1, sizeof pos[LV_GLB]);
+	memcpy(f_d, nest->glb_init, sizeof nest->glb_init);
+	for (int j = 0; j < n; j++) {
+		enum role role[DIM_COUNT];
+		roles_at(&lp[j], LV_DRAM, K_GLB, pos, role);
+		fetched(nest, K_GLB, (1u << TY_COUNT) - 1, role, f_d);
+	}
+}
+
+/* At the array boundary the DRAM and GLB loops are outside. Steps of a DRAM
+ * loop see every GLB loop wrap, whatever the GLB order; steps of a GLB loop
+ * see every DRAM loop outside, whatever the DRAM order. So the sum splits
+ * into a part per level, each depending on that level's order only. */
+void access_nest_array_part(const struct access_nest *nest, const struct mapping *m, int lv,
+			   uint64_t part[2 * TY_COUNT])
+{
+	struct loop lp[DIM_COUNT];
+	int pos[2][DIM_COUNT];
+	memset(part, 0, 2 * TY_COUNT * sizeof *part);
+	int n;
+	if (lv == LV_DRAM) {
+		n = level_loops(m, LV_DRAM, 0, lp, pos);
+		/* every stepping GLB loop is inside every DRAM loop */
+		for (int d = 0; d < DIM_COUNT; d++)
+			pos[LV_GLB][d] = m->factor[LV_GLB][d] > 1 ? DIM_COUNT : -1;
+	} else {
+		/* every DRAM loop is outside every GLB loop */
+		for (int d = 0; d < DIM_COUNT; d++)
+			pos[LV_DRAM][d] = -1;
+		n = level_loops(m, LV_GLB, DIM_COUNT, lp, pos);
+	}
+	uint64_t arr[TY_COUNT] = {0}, pe[TY_COUNT] = {0};
+	for (int j = 0; j < n; j++) {
+		enum role role[DIM_COUNT];
+		roles_at(&lp[j], lv, K_ARR, pos, role);
+		fetched(nest, K_ARR, nest->kept_mask, role, arr);
+		fetched(nest, K_PE, nest->kept_mask, role, pe);
+	}
+	for (int t = 0; t < TY_COUNT; t++) {
+		part[2 * t] = arr[t];
+		part[2 * t + 1] = pe[t];
+	}
+}
+
+void access_nest_array_finish(const struct access_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
+			     const uint64_t glb_part[2 * TY_COUNT], uint64_t f_p[TY_COUNT],
+			     uint64_t f_s[TY_COUNT])
+{
+	for (int t = 0; t < TY_COUNT; t++) {
+		if (!nest->kept[t]) {
+			f_p[t] = nest->f_p[t];
+			f_s[t] = nest->f_s[t];
+			continue;
+		}
+		f_p[t] = nest->arr_init[t] + dram_part[2 * t] + glb_part[2 * t];
+		f_s[t] = nest->pe_init[t] + dram_part[2 * t + 1] + glb_part[2 * t + 1];
+	}
+}
+
+void access_nest_count_array(const struct access_nest *nest, const struct mapping *m,
+			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
+{
+	uint64_t dram_part[2 * TY_COUNT], glb_part[2 * TY_COUNT];
+	access_nest_array_part(nest, m, LV_DRAM, dram_part);
+	access_nest_array_part(nest, m, LV_GLB, glb_part);
+	access_nest_array_finish(nest, dram_part, glb_part, f_p, f_s);
+}
+
+/* DRAM accesses of type ti: psums are written once per fetch and read back
+ * on every fetch but the first of each output. */
+static uint64_t dram_accesses(const struct access_nest *nest, const uint64_t f_d[TY_COUNT], int ti)
+{
+	return ti == TY_PSUM ? 2 * f_d[ti] - nest->outputs : f_d[ti];
+}
+
+/* Eq. 3/4 counts of type ti at every level from the words entering the GLB
+ * (f_d), the array (f_p) and the PEs (f_s). */
+static void type_counts(const struct access_nest *nest, int ti, const uint64_t f_d[TY_COUNT],
+			uint64_t f_p, uint64_t f_s, uint64_t acc[EN_LEVEL_COUNT])
+{
+	bool kept = nest->kept[ti];
+	acc[EN_DRAM] = dram_accesses(nest, f_d, ti);
+	if (ti == TY_PSUM) {
+		acc[EN_GLB] = 2 * (f_p - f_d[ti]);
+		acc[EN_ARRAY] = f_s - f_p;
+		acc[EN_RF] = kept ? 2 * (nest->macs - f_s) : 0;
+	} else {
+		acc[EN_GLB] = f_p;
+		acc[EN_ARRAY] = f_s;
+		/* a kept ifmap or weight is read from the RF once per MAC */
+		acc[EN_RF] = kept ? nest->macs : 0;
+	}
+}
+
+void access_nest_fixed_counts(const struct access_nest *nest, const uint64_t f_d[TY_COUNT],
+			     struct access_counts *out)
+{
+	memset(out, 0, sizeof *out);
+	out->macs = nest->macs;
+	out->steps = nest->steps;
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		if (!nest->kept[ti]) {
+			/* the array counts of a type the RF does not keep are known */
+			type_counts(nest, ti, f_d, nest->f_p[ti], nest->f_s[ti], out->acc[ti]);
+			continue;
+		}
+		out->acc[ti][EN_DRAM] = dram_accesses(nest, f_d, ti);
+		if (ti != TY_PSUM)
+			out->acc[ti][EN_RF] = nest->macs;
+	}
+}
+
+void access_nest_combine(const struct access_nest *nest, const uint64_t f_d[TY_COUNT],
+			const uint64_t f_p[TY_COUNT], const uint64_t f_s[TY_COUNT],
+			struct access_counts *out)
+{
+	out->macs = nest->macs;
+	out->steps = nest->steps;
+	for (int ti = 0; ti < TY_COUNT; ti++)
+		type_counts(nest, ti, f_d, f_p[ti], f_s[ti], out->acc[ti]);
+}
+
+void access_layer_count(const struct mapping *m, const struct map_layer *l,
+		       struct access_counts *out)
+{
+	struct access_nest nest;
+	uint64_t f_d[TY_COUNT], f_p[TY_COUNT], f_s[TY_COUNT];
+	access_nest_init(&nest, m, l);
+	access_nest_count_glb(&nest, m, f_d);
+	access_nest_count_array(&nest, m, f_p, f_s);
+	access_nest_combine(&nest, f_d, f_p, f_s, out);
+}
