@@ -65,6 +65,14 @@ static const bool keeps[ARCH_DF_COUNT][TY_COUNT] = {
 struct map_layer map_layer_from(const struct wl_layer *l, uint32_t batch)
 {
 	struct wl_conv_shape s = wl_layer_conv_shape(l);
+	if (l->type == WL_FC) {
+		/* ISCA 2016 III-A: an FC layer is a CONV layer whose filters are as
+		 * large as its input map (H = R, E = 1, U = 1): C channels of an
+		 * H x W map, so an RS PE can still run a 1-D primitive over a row */
+		s.C = l->in.c;
+		s.H = s.R = l->in.h;
+		s.W = s.S = l->in.w;
+	}
 	struct map_layer ml = {.U = s.U};
 	ml.size[DIM_N] = batch;
 	ml.size[DIM_M] = s.M;

@@ -54,7 +54,9 @@ struct mapping {
 /* A mapping of dataflow df with every factor 1 and both loop orders N M C E F R S. */
 void mapping_init(struct mapping *m, enum arch_dataflow df);
 
-/* The layer shape of one group of l at batch n. */
+/* The layer shape of one group of l at batch n. An FC layer is a CONV layer
+ * whose filter covers its input map (ISCA 2016 III-A): C = input channels,
+ * R x S = the input's height x width, E = F = 1. */
 struct map_layer map_layer_from(const struct wl_layer *l, uint32_t batch);
 
 /* Number of PEs a mapping uses (ROW x COL factors). */

@@ -37,7 +37,9 @@ static int run(const char *const *args, int n)
 	return rc;
 }
 
-#define ARGS "--arch", "configs/arch/eyeriss-chip.yaml", "--net", \
+/* The shared 512 B RF: on the Eyeriss chip LeNet-300-100's ip1 (a filter as
+ * large as the 28 x 28 input) cannot map under RS (see tests/mapper). */
+#define ARGS "--arch", "configs/arch/eyeriss-isca16-256.yaml", "--net", \
 	"configs/networks/lenet-300-100.yaml", "--energy", "energy-tables/eyeriss-65nm.yaml"
 
 static void test_exit_statuses(void)

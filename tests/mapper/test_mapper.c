@@ -399,7 +399,7 @@ static void test_allocation_failures(void)
 	struct arch a;
 	struct energy_table t = eyeriss_table();
 	CU_ASSERT_EQUAL_FATAL(arch_load(&a, "configs/arch/eyeriss-chip.yaml", &err), 0);
-	const char *text = "dataflow: rs\nlayers:\n  - layer: ip1\n    factors: {rf: {C: 4}}\n";
+	const char *text = "dataflow: rs\nlayers:\n  - layer: ip1\n    factors: {rows: {R: 4}, rf: {S: 28}}\n";
 	struct map_layer l = {.size = {2, 2, 2, 2, 2, 2, 2}, .U = 1};
 	struct mapping m;
 	mapping_init(&m, ARCH_DF_RS);
@@ -439,7 +439,39 @@ static void test_allocation_failures(void)
 	wl_network_deinit(&net);
 }
 
+/* FC layers are CONV layers whose filter covers the input map (ISCA 2016
+ * III-A): AlexNet's fc6 is 4096 filters of 256 x 6 x 6 over a 6 x 6 map. Under
+ * RS a PE holds a whole filter row, so LeNet-300-100's ip1, whose filter rows
+ * are 28 wide (the 28 x 28 input), does not fit the Eyeriss chip's 12-word
+ * ifmap scratchpad: the layer is infeasible, with that reason. */
+static void test_fc_as_conv(void)
+{
+	struct wl_network net;
+	struct sim_err err;
+	load_alexnet(&net);
+	struct map_layer l = map_layer_from(&net.layers[wl_network_find(&net, "fc6")], 16);
+	const uint32_t want[DIM_COUNT] = {16, 4096, 256, 1, 1, 6, 6};
+	CU_ASSERT_EQUAL(memcmp(l.size, want, sizeof want), 0);
+	CU_ASSERT_EQUAL(l.U, 1);
+	wl_network_deinit(&net);
+
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, "configs/networks/lenet-300-100.yaml", &err), 0);
+	struct arch a;
+	CU_ASSERT_EQUAL_FATAL(arch_load(&a, "configs/arch/eyeriss-chip.yaml", &err), 0);
+	struct energy_table t = eyeriss_table();
+	struct access_bits bits = access_bits_default(&a);
+	struct access_layer_in in = mapper_layer_in(&net, NULL, wl_network_find(&net, "ip1"), 1);
+	struct mapper_opts o = {OBJ_ENERGY, 1, false};
+	struct access_layer_result r;
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o, &r, NULL, &err),
+			      0);
+	CU_ASSERT_FALSE(r.ok);
+	CU_ASSERT_PTR_NOT_NULL(strstr(r.why, "ifmap tile of 28 values exceeds the 12-word"));
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
+	{"FC layers are CONV layers over their input map", test_fc_as_conv},
 	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
 	{"the DRAM bound returns the exhaustive answer", test_bound_is_exact},
 	{"1 and 2 threads agree; infeasible layers are results", test_threads_and_infeasible},
