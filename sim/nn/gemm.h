@@ -29,12 +29,13 @@ extern const char *const nn_gemm_backend_names[NN_GEMM_BACKEND_COUNT];
 enum nn_gemm_isa {
 	NN_GEMM_ISA_SSE2, /* the x86-64 baseline */
 	NN_GEMM_ISA_AVX2,
+	NN_GEMM_ISA_AVX512, /* AVX-512F */
 	NN_GEMM_ISA_COUNT
 };
 extern const char *const nn_gemm_isa_names[NN_GEMM_ISA_COUNT];
 
 /* The best instruction set glibc reports usable (so GLIBC_TUNABLES
- * glibc.cpu.hwcaps=-AVX2 masks AVX2 here too). */
+ * glibc.cpu.hwcaps=-AVX512F,-AVX2 masks them here too). */
 enum nn_gemm_isa nn_gemm_isa_detect(void);
 
 /* Per-thread state of the products: the backend, the instruction set and a

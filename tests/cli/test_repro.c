@@ -1,9 +1,9 @@
 /* Bit-reproducible training, end to end through the esim binary: a short
  * LeNet-5 run (300 images, one epoch) writes byte-identical checkpoints, and
  * `esim eval` prints identical output, at --threads 1, 2 and 8 and with the
- * CPU's AVX, AVX2, FMA and AVX-512 masked by glibc (GLIBC_TUNABLES), which
- * switches esim's GEMM to its SSE2 kernels and glibc's libm to its
- * baseline variants. The binary is $ESIM_BIN (the Makefile sets it). */
+ * CPU's AVX-512 masked by glibc (GLIBC_TUNABLES: esim's GEMM then runs its
+ * AVX2 kernels) and with AVX, AVX2, FMA and AVX-512 masked (its SSE2 kernels,
+ * and glibc's baseline libm variants). The binary is $ESIM_BIN (the Makefile sets it). */
 #include <fcntl.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -12,12 +12,17 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "nn/gemm.h"
 #include "test.h"
 
 extern char **environ;
 
-static const char masked_cpu[] =
-	"GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX2,-FMA,-AVX";
+/* CPUs without AVX-512 (esim's AVX2 kernels), and without AVX, AVX2 and FMA
+ * as well (its SSE2 kernels; glibc's baseline libm). */
+static const char mask_avx512[] =
+	"GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,-AVX512DQ,-AVX512CD";
+static const char mask_avx[] = "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512VL,-AVX512BW,"
+			       "-AVX512DQ,-AVX512CD,-AVX2,-FMA,-AVX";
 
 /* Runs argv with environ plus extra (may be NULL), stdout to out_path;
  * returns the exit status (-1 when it could not run). */
@@ -67,21 +72,30 @@ static char *slurp(const char *path, size_t *len)
 }
 
 /* Trains with the given thread count and environment, evaluates, and returns
- * the checkpoint bytes and eval output. */
+ * the checkpoint bytes and eval output; checks that training ran the GEMM
+ * kernels named isa. */
 static void train_eval(const char *bin, const char *dir, const char *threads, const char *extra,
-		       char **ckpt, size_t *ckpt_len, char **eval, size_t *eval_len)
+		       const char *isa, char **ckpt, size_t *ckpt_len, char **eval, size_t *eval_len)
 {
-	char model[512], log[512];
+	char model[512], log[512], train_log[512];
 	snprintf(model, sizeof model, "%s/model.ckpt", dir); /* eval prints the path */
 	snprintf(log, sizeof log, "%s/log", dir);
+	snprintf(train_log, sizeof train_log, "%s/train.log", dir);
 	const char *train[] = {bin, "train", "--net", "lenet-5", "--epochs", "1", "--limit", "300",
 			       "--threads", threads, "--out", model, NULL};
-	CU_ASSERT_EQUAL_FATAL(run(train, extra, log), 0);
+	CU_ASSERT_EQUAL_FATAL(run(train, extra, train_log), 0);
 	const char *ev[] = {bin, "eval", "--model", model, "--threads", threads, NULL};
 	CU_ASSERT_EQUAL_FATAL(run(ev, extra, log), 0);
 	*ckpt = slurp(model, ckpt_len);
 	*eval = slurp(log, eval_len);
-	CU_ASSERT_FATAL(*ckpt && *eval);
+	size_t tl;
+	char *t = slurp(train_log, &tl), want[64];
+	snprintf(want, sizeof want, ", %s kernels\n", isa);
+	CU_ASSERT_FATAL(*ckpt && *eval && t);
+	if (!memmem(t, tl, want, strlen(want)))
+		fprintf(stderr, "\n  training did not run the %s kernels\n", isa);
+	CU_ASSERT(memmem(t, tl, want, strlen(want)) != NULL);
+	free(t);
 }
 
 static void test_checkpoints_identical(void)
@@ -89,25 +103,30 @@ static void test_checkpoints_identical(void)
 	const char *bin = getenv("ESIM_BIN") ? getenv("ESIM_BIN") : "build/esim";
 	char dir[] = "/tmp/esim-repro-XXXXXX";
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	/* The kernels each run must use: the CPU's best, then the masked ones. */
+	const char *native = nn_gemm_isa_names[nn_gemm_isa_detect()];
+	const char *masked = nn_gemm_isa_detect() >= NN_GEMM_ISA_AVX2 ? "avx2" : "sse2";
 	char *ref, *ref_eval;
 	size_t ref_len, ref_eval_len;
-	train_eval(bin, dir, "1", NULL, &ref, &ref_len, &ref_eval, &ref_eval_len);
-	const char *threads[] = {"2", "8", "2"};
-	const char *extra[] = {NULL, NULL, masked_cpu};
-	for (int i = 0; i < 3; i++) {
+	train_eval(bin, dir, "1", NULL, native, &ref, &ref_len, &ref_eval, &ref_eval_len);
+	const char *threads[] = {"2", "8", "1", "2"};
+	const char *extra[] = {NULL, NULL, mask_avx512, mask_avx};
+	const char *isa[] = {native, native, masked, "sse2"};
+	for (int i = 0; i < 4; i++) {
 		char *c, *e;
 		size_t cl, el;
-		train_eval(bin, dir, threads[i], extra[i], &c, &cl, &e, &el);
+		train_eval(bin, dir, threads[i], extra[i], isa[i], &c, &cl, &e, &el);
 		int same = cl == ref_len && memcmp(c, ref, cl) == 0;
 		if (!same)
-			fprintf(stderr, "\n  checkpoint at --threads %s%s differs\n", threads[i],
-				extra[i] ? " with masked CPU features" : "");
+			fprintf(stderr, "\n  checkpoint at --threads %s with %s kernels differs\n",
+				threads[i], isa[i]);
 		CU_ASSERT(same);
 		CU_ASSERT(el == ref_eval_len && memcmp(e, ref_eval, el) == 0);
 		free(c);
 		free(e);
 	}
-	printf("[%zu-byte checkpoint identical at 1/2/8 threads and masked CPU] ", ref_len);
+	printf("[%zu-byte checkpoint identical at 1/2/8 threads and %s/avx2/sse2 kernels] ", ref_len,
+	       native);
 	free(ref);
 	free(ref_eval);
 	char cmd[600];
