@@ -196,7 +196,7 @@ int cmd_train(int argc, char **argv)
 	       ", %u threads, %s kernels\n",
 	       m.net.name, nn_model_weights(&m), train.n, data_dir, o.epochs, o.batch, o.lr,
 	       nn_schedule_names[o.schedule], o.momentum, o.weight_decay, o.l1, o.seed,
-	       m.n_threads, nn_gemm_isa_names[m.gemm_isa]);
+	       m.n_threads, sim_isa_names[m.gemm_isa]);
 	struct nn_eval ev;
 	if (nn_train(&m, &train, &o, &err) || nn_evaluate(&m, &test, &ev, &err))
 		goto fail;

@@ -14,7 +14,6 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <sys/platform/x86.h>
 #include <xmmintrin.h>
 
 #include <gsl/gsl_cblas.h>
@@ -23,15 +22,12 @@
 
 const char *const nn_gemm_backend_names[NN_GEMM_BACKEND_COUNT] = {"fixed", "openblas"};
 _Static_assert(NN_GEMM_BACKEND_COUNT == 2, "nn_gemm_backend_names must list every backend");
-const char *const nn_gemm_isa_names[NN_GEMM_ISA_COUNT] = {"sse2", "avx2", "avx512"};
-_Static_assert(NN_GEMM_ISA_COUNT == 3, "nn_gemm_isa_names must list every instruction set");
-
 /* Tile rows per instruction set: 4 x 16 floats is 16 SSE2 registers (done in
  * two strips of 8 accumulators) or 8 AVX2 registers; with AVX-512's 32
  * registers, 8 rows of one 16-float vector. The panel width NR, hence the
  * packing, is the same for all. */
 enum { NR = 16, KC = 256, NC = 256 };
-static const uint32_t tile_rows[NN_GEMM_ISA_COUNT] = {4, 4, 8};
+static const uint32_t tile_rows[SIM_ISA_COUNT] = {4, 4, 8};
 
 #define GEMM_KERNEL_NAME kernel_sse2
 #define GEMM_KERNEL_TARGET
@@ -72,16 +68,9 @@ static const uint32_t tile_rows[NN_GEMM_ISA_COUNT] = {4, 4, 8};
 typedef void (*micro_kernel)(uint32_t kc, const float *a, size_t rs, size_t cs, uint32_t mr,
 			     const float *restrict bp, float *c, size_t ldc, uint32_t nr,
 			     bool load);
-static const micro_kernel kernels[NN_GEMM_ISA_COUNT] = {kernel_sse2, kernel_avx2, kernel_avx512};
+static const micro_kernel kernels[SIM_ISA_COUNT] = {kernel_sse2, kernel_avx2, kernel_avx512};
 
-enum nn_gemm_isa nn_gemm_isa_detect(void)
-{
-	if (CPU_FEATURE_ACTIVE(AVX512F))
-		return NN_GEMM_ISA_AVX512;
-	return CPU_FEATURE_ACTIVE(AVX2) ? NN_GEMM_ISA_AVX2 : NN_GEMM_ISA_SSE2;
-}
-
-int nn_gemm_init(struct nn_gemm *g, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+int nn_gemm_init(struct nn_gemm *g, enum nn_gemm_backend backend, enum sim_isa isa,
 		 struct sim_err *err)
 {
 	g->backend = backend;

@@ -125,18 +125,18 @@ static void test_threads_and_isa_agree(void)
 	struct fixture ref;
 	fixture_init(&ref, 1, N_IMG);
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&ref.m, NN_GEMM_FIXED, NN_GEMM_ISA_SSE2, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&ref.m, NN_GEMM_FIXED, SIM_ISA_SSE2, &err), 0);
 	const uint32_t batches[] = {N_IMG, 1};
 	const uint32_t threads[] = {1, 2, 8};
 	for (size_t bi = 0; bi < 2; bi++) {
 		double lr;
 		nn_model_backprop(&ref.m, ref.x, ref.y, batches[bi], &lr, NULL);
 		for (size_t ti = 0; ti < 3; ti++)
-			for (int isa = 0; isa <= (int)nn_gemm_isa_detect(); isa++) {
+			for (int isa = 0; isa <= (int)sim_isa_detect(); isa++) {
 				struct fixture f;
 				fixture_init(&f, threads[ti], N_IMG);
 				CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&f.m, NN_GEMM_FIXED,
-									(enum nn_gemm_isa)isa, &err),
+									(enum sim_isa)isa, &err),
 						      0);
 				double l;
 				nn_model_backprop(&f.m, f.x, f.y, batches[bi], &l, NULL);
