@@ -10,9 +10,20 @@
  * 2017) store (run, value) pairs, floor((word - 1) / (run + value)) pairs per
  * DRAM word, a pair per nonzero plus a filler pair per 2^run zeros, hence
  * d / (1 - (1-d)^(2^run)) pairs per value. Coding scales DRAM reads of ifmaps
- * and the final ofmap writes; psum spills stay dense. Gating a zero operand
- * saves the MAC and the other operand's RF read; skipping also saves the
- * cycle. Access energy is counts x energy_access(level, bits of the type). */
+ * and the final ofmap writes; psum spills stay dense.
+ *
+ * Zero operands, per data type (Eyeriss JSSC 2017 data gating; Yang et al.
+ * CVPR 2017, whose "skipped" MACs save the MAC, the other operand's read and
+ * the psum update; Sparseloop's gating vs skipping): with a zero ifmap or
+ * weight of density d handled by
+ *   gate  the MAC, the other operand's per-MAC read and the psum's per-MAC
+ *         read and write are not done (energy x d); the zero itself is still
+ *         read (that is how it is found) and the cycle still passes;
+ *   skip  the same, and the zero is not stored or read at all (its own
+ *         per-MAC reads x d) and its cycle is saved (cycles x d).
+ * The per-MAC accesses are the RF's for a type the dataflow keeps there and
+ * the array's otherwise. With independent zeros, ifmap and weight factors
+ * multiply. Access energy is counts x energy_access(level, bits of the type). */
 #include "access/access.h"
 
 #include <assert.h>
@@ -155,8 +166,16 @@ double access_rlc_bits_per_value(const struct arch *a, double density)
 	return pairs * a->rlc_word_bits / per_word;
 }
 
+/* Where a MAC reads its operands and updates its psum: the RF for a type the
+ * dataflow keeps there, the array (delivered for the MAC) otherwise. */
+static enum energy_level per_mac_level(enum arch_dataflow df, enum map_type t)
+{
+	return map_dataflow_keeps(df, t) ? EN_RF : EN_ARRAY;
+}
+
 void access_costs_init(struct access_costs *c, const struct arch *a, const struct energy_table *t,
-		      const struct access_bits *bits, const struct access_layer_in *in)
+		      const struct access_bits *bits, const struct access_layer_in *in,
+		      enum arch_dataflow df)
 {
 	memset(c, 0, sizeof *c);
 	const struct map_layer *l = &in->shape;
@@ -175,20 +194,30 @@ void access_costs_init(struct access_costs *c, const struct arch *a, const struc
 		c->psum_dram_extra = outputs *
 			(access_rlc_bits_per_value(a, in->ofmap_density) / bits->psum - 1.0);
 	}
-	/* Zero operands: a gated or skipped MAC also saves the other operand's RF read. */
+	/* Zero operands (see the file comment): a MAC with a gated or skipped
+	 * zero does no arithmetic, reads no other operand and updates no psum;
+	 * a skipped zero is not read either (only nonzeros are stored) and
+	 * takes no cycle. The per-MAC accesses are at the RF for a type the
+	 * dataflow keeps there, over the array for one it does not. */
 	double mac_share = 1.0;
 	c->cycle_share = 1.0;
-	if (a->ifmap_zeros != ARCH_ZERO_NONE) {
-		mac_share *= id;
-		c->scale[TY_WEIGHT][EN_RF] *= id;
-		if (a->ifmap_zeros == ARCH_ZERO_SKIP)
-			c->cycle_share *= id;
-	}
-	if (a->weight_zeros != ARCH_ZERO_NONE) {
-		mac_share *= wd;
-		c->scale[TY_IFMAP][EN_RF] *= wd;
-		if (a->weight_zeros == ARCH_ZERO_SKIP)
-			c->cycle_share *= wd;
+	const struct {
+		enum arch_zero_policy policy;
+		double density;
+		enum map_type self, other;
+	} zeros[2] = {{a->ifmap_zeros, id, TY_IFMAP, TY_WEIGHT},
+		      {a->weight_zeros, wd, TY_WEIGHT, TY_IFMAP}};
+	for (int z = 0; z < 2; z++) {
+		if (zeros[z].policy == ARCH_ZERO_NONE)
+			continue;
+		double dz = zeros[z].density;
+		mac_share *= dz;
+		c->scale[zeros[z].other][per_mac_level(df, zeros[z].other)] *= dz;
+		c->scale[TY_PSUM][per_mac_level(df, TY_PSUM)] *= dz;
+		if (zeros[z].policy == ARCH_ZERO_SKIP) {
+			c->scale[zeros[z].self][per_mac_level(df, zeros[z].self)] *= dz;
+			c->cycle_share *= dz;
+		}
 	}
 	uint64_t macs = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
@@ -251,7 +280,7 @@ void access_layer_eval(const struct arch *a, const struct energy_table *t,
 		      const struct mapping *m, struct access_layer_result *r)
 {
 	struct access_costs c;
-	access_costs_init(&c, a, t, bits, in);
+	access_costs_init(&c, a, t, bits, in, m->dataflow);
 	memset(r, 0, sizeof *r);
 	r->map = *m;
 	r->macs = c.macs;

@@ -157,7 +157,8 @@ struct access_costs {
 	uint64_t macs;
 };
 void access_costs_init(struct access_costs *c, const struct arch *a, const struct energy_table *t,
-		      const struct access_bits *bits, const struct access_layer_in *in);
+		      const struct access_bits *bits, const struct access_layer_in *in,
+		      enum arch_dataflow df);
 /* Fills r from dense counts n of a legal, fitting mapping m. */
 void access_layer_eval_counts(const struct access_costs *c, const struct mapping *m,
 			     const struct access_counts *n, struct access_layer_result *r);

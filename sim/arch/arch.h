@@ -25,8 +25,10 @@ extern const char *const arch_dataflow_names[ARCH_DF_COUNT]; /* "rs", "ws", "os"
 /* What the hardware does with a zero operand. */
 enum arch_zero_policy {
 	ARCH_ZERO_NONE, /* zeros are processed like any value */
-	ARCH_ZERO_GATE, /* the MAC and the other operand's RF read are gated: energy saved, no cycle */
-	ARCH_ZERO_SKIP, /* the MAC is skipped: energy and cycles saved */
+	ARCH_ZERO_GATE, /* the MAC, the other operand's read and the psum update are
+			   gated: energy saved, no cycle; the zero itself is read */
+	ARCH_ZERO_SKIP, /* as gate, and the zero is neither stored nor read and its
+			   cycle is saved (access.c) */
 	ARCH_ZERO_COUNT
 };
 extern const char *const arch_zero_policy_names[ARCH_ZERO_COUNT]; /* "none", "gate", "skip" */

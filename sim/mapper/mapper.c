@@ -625,7 +625,7 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	s.obj = o->objective;
 	s.exhaustive = o->exhaustive;
 	atomic_init(&s.next, 0);
-	access_costs_init(&s.costs, a, t, bits, in);
+	access_costs_init(&s.costs, a, t, bits, in, df);
 	for (int k = 0; k < 2; k++) {
 		memcpy(s.orders[k], order_templates, sizeof order_templates);
 		if (k == LV_GLB && df == ARCH_DF_RS) {

@@ -330,7 +330,9 @@ static void test_sparsity_effects(void)
 						  &err), 0);
 	const struct mapping *m = &dense.map;
 
-	/* skipping zero weights: cycles and MAC energy scale with the density */
+	/* skipping zero weights (RS keeps every type in the RF): the MACs, their
+	 * cycles, the ifmap reads, the psum updates and the weight reads
+	 * themselves (only nonzeros are stored) scale with the density */
 	struct access_layer_in sparse = in;
 	sparse.weight_density = 0.25;
 	a.weight_zeros = ARCH_ZERO_SKIP;
@@ -338,12 +340,42 @@ static void test_sparsity_effects(void)
 	CU_ASSERT_DOUBLE_EQUAL(x.cycles, 0.25 * dense.cycles, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_RF], 0.25 * dense.acc[TY_IFMAP][EN_RF], 1e-6);
-	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], dense.acc[TY_WEIGHT][EN_RF], 1e-6);
-	/* gating saves the same energy but no cycles */
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_RF], 0.25 * dense.acc[TY_PSUM][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], 0.25 * dense.acc[TY_WEIGHT][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_ARRAY], dense.acc[TY_WEIGHT][EN_ARRAY], 1e-6);
+	double skipped = x.energy_total;
+	/* gating saves the same but the zero weights are still read, and no cycle */
 	a.weight_zeros = ARCH_ZERO_GATE;
 	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
 	CU_ASSERT_DOUBLE_EQUAL(x.cycles, dense.cycles, 1e-9);
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.25 * dense.energy_mac, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_RF], 0.25 * dense.acc[TY_PSUM][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], dense.acc[TY_WEIGHT][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_total - skipped,
+			       0.75 * dense.energy[TY_WEIGHT][EN_RF], 1e-9 * x.energy_total);
+	/* zero ifmaps and weights together: the MACs with both nonzero remain */
+	sparse.ifmap_density = 0.5;
+	a.ifmap_zeros = ARCH_ZERO_GATE;
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.energy_mac, 0.125 * dense.energy_mac, 1e-9);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_PSUM][EN_RF], 0.125 * dense.acc[TY_PSUM][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_RF], 0.5 * dense.acc[TY_WEIGHT][EN_RF], 1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_IFMAP][EN_RF], 0.25 * dense.acc[TY_IFMAP][EN_RF], 1e-6);
+	a.ifmap_zeros = ARCH_ZERO_NONE;
+	sparse.ifmap_density = 1;
+	/* WS keeps only weights in the RF: a gated zero weight saves the ifmap
+	 * and psum deliveries over the array for its MACs */
+	struct arch ws = small_arch(ARCH_DF_WS);
+	struct access_layer_result wdense, wx;
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&ws, &t, &bits, &in, ARCH_DF_WS, &o, &wdense,
+						  NULL, &err), 0);
+	ws.weight_zeros = ARCH_ZERO_GATE;
+	access_layer_eval(&ws, &t, &bits, &sparse, &wdense.map, &wx);
+	CU_ASSERT_DOUBLE_EQUAL(wx.acc[TY_IFMAP][EN_ARRAY], 0.25 * wdense.acc[TY_IFMAP][EN_ARRAY],
+			       1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(wx.acc[TY_PSUM][EN_ARRAY], 0.25 * wdense.acc[TY_PSUM][EN_ARRAY],
+			       1e-6);
+	CU_ASSERT_DOUBLE_EQUAL(wx.acc[TY_WEIGHT][EN_RF], wdense.acc[TY_WEIGHT][EN_RF], 1e-6);
 	/* relative-index weights: DRAM weight traffic per Deep Compression storage */
 	a.weight_zeros = ARCH_ZERO_NONE;
 	a.weight_format = ARCH_WFMT_RELATIVE_INDEX;
