@@ -234,7 +234,9 @@ void access_costs_init(struct access_costs *c, const struct arch *a, const struc
 	}
 	c->groups = in->groups;
 	c->pe_count = (double)a->pe_rows * a->pe_cols;
-	c->dram_bytes_per_cycle = a->dram_bytes_per_cycle;
+	c->bits_per_cycle[EN_DRAM] = a->dram_bytes_per_cycle * 8;
+	c->bits_per_cycle[EN_GLB] = a->glb_words_per_cycle * a->word_bits;
+	c->bits_per_cycle[EN_ARRAY] = a->noc_words_per_cycle * a->word_bits;
 }
 
 void access_costs_score(const struct access_costs *c, const struct access_counts *n,
@@ -246,11 +248,16 @@ void access_costs_score(const struct access_costs *c, const struct access_counts
 			e += (double)n->acc[ty][lv] * c->per_count[ty][lv];
 	*energy = e;
 	*cycles = (double)n->steps * c->groups * c->cycle_share;
-	if (c->dram_bytes_per_cycle > 0) {
-		double dram_bits = c->psum_dram_extra * c->bits[TY_PSUM];
+	/* each level's traffic, spread evenly and overlapped with the compute
+	 * (double buffering, as ISCA 2016 VI-B assumes), bounds the cycles from
+	 * below; the layer takes the longest */
+	for (int lv = EN_DRAM; lv <= EN_ARRAY; lv++) {
+		if (c->bits_per_cycle[lv] <= 0)
+			continue;
+		double bits = lv == EN_DRAM ? c->psum_dram_extra * c->bits[TY_PSUM] : 0;
 		for (int ty = 0; ty < TY_COUNT; ty++)
-			dram_bits += (double)n->acc[ty][EN_DRAM] * c->scale[ty][EN_DRAM] * c->bits[ty];
-		*cycles = fmax(*cycles, dram_bits / 8.0 / c->dram_bytes_per_cycle);
+			bits += (double)n->acc[ty][lv] * c->scale[ty][lv] * c->bits[ty];
+		*cycles = fmax(*cycles, bits / c->bits_per_cycle[lv]);
 	}
 }
 

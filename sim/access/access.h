@@ -152,7 +152,7 @@ struct access_costs {
 	double per_count[TY_COUNT][EN_LEVEL_COUNT];  /* scale x per_access */
 	double psum_dram_extra;                      /* RLC of the final ofmap writes */
 	double energy_mac, macs_effective, cycle_share, groups, pe_count;
-	double dram_bytes_per_cycle;
+	double bits_per_cycle[EN_LEVEL_COUNT]; /* bandwidth of each level; 0 = unlimited */
 	uint32_t bits[TY_COUNT];
 	uint64_t macs;
 };

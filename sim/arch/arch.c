@@ -36,7 +36,7 @@ struct arch_top {
 	int dataflow;
 	uint32_t word_bits;
 	double clock_mhz;
-	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow;
+	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow, *noc;
 };
 
 static const struct cfg_field top_fields[] = {
@@ -53,6 +53,8 @@ static const struct cfg_field top_fields[] = {
 	CFG_N(struct arch_top, zeros, "zeros", CFG_MAP, false, "{ifmap, weight}: none | gate | skip"),
 	CFG_N(struct arch_top, per_dataflow, "per_dataflow", CFG_MAP, false,
 	      "equal-area storage per dataflow: {rs|ws|os|nlr: {rf_bytes, glb_bytes}}"),
+	CFG_N(struct arch_top, noc, "noc", CFG_MAP, false,
+	      "the inter-PE network: {bandwidth_words_per_cycle}"),
 };
 
 static const struct cfg_field pe_fields[] = {
@@ -64,6 +66,13 @@ static const struct cfg_field glb_fields[] = {
 	CFG_U(struct arch, glb_bytes, "size_bytes", 1, TERA, NULL, true, "whole GLB"),
 	CFG_U(struct arch, glb_weight_bytes, "weight_bytes", 0, TERA, "0", false,
 	      "part reserved for weights; 0 = shared"),
+	CFG_D(struct arch, glb_words_per_cycle, "bandwidth_words_per_cycle", 0, 1e6, "0", false,
+	      "words the GLB reads or writes per cycle; 0 = not modelled"),
+};
+
+static const struct cfg_field noc_fields[] = {
+	CFG_D(struct arch, noc_words_per_cycle, "bandwidth_words_per_cycle", 0, 1e9, "0", false,
+	      "words the inter-PE network delivers per cycle; 0 = not modelled"),
 };
 
 enum { RF_IFMAP, RF_WEIGHT, RF_PSUM, RF_SIZE, RF_COUNT };
@@ -312,7 +321,8 @@ static int decode_arch(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 	if (cfg_decode(doc, top.pe_array, pe_fields, N_FIELDS(pe_fields), a, NULL, err) ||
 	    decode_glb(doc, top.glb, a, err) || decode_rf(doc, top.rf, a, err) ||
 	    decode_dram(doc, top.dram, a, err) || decode_zeros(doc, top.zeros, a, err) ||
-	    decode_per_dataflow(doc, top.per_dataflow, a, err))
+	    decode_per_dataflow(doc, top.per_dataflow, a, err) ||
+	    (top.noc && cfg_decode(doc, top.noc, noc_fields, N_FIELDS(noc_fields), a, NULL, err)))
 		return SIM_ERR_CONFIG;
 	return 0;
 }

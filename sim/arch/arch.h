@@ -77,8 +77,13 @@ struct arch {
 	uint32_t rf_ifmap_words, rf_weight_words, rf_psum_words;
 	uint32_t rf_bytes;
 
-	/* DRAM bandwidth in bytes per cycle; 0 = not modelled (compute-bound cycles). */
+	/* Bandwidth of each level, 0 = not modelled: DRAM in bytes per cycle, the
+	 * GLB (reads + writes) and the inter-PE network (deliveries) in words of
+	 * word_bits per cycle. Cycles are the longest of the compute steps and
+	 * each level's traffic over its bandwidth (access.c). */
 	double dram_bytes_per_cycle;
+	double glb_words_per_cycle;
+	double noc_words_per_cycle;
 
 	enum arch_zero_policy ifmap_zeros;
 	enum arch_zero_policy weight_zeros;

@@ -411,6 +411,25 @@ static void test_sparsity_effects(void)
 	CU_ASSERT_DOUBLE_EQUAL(x.cycles, bytes / 0.001, 1e-6 * x.cycles);
 	CU_ASSERT_DOUBLE_EQUAL(x.energy_total, dense.energy_total, 1e-9 * dense.energy_total);
 	a.dram_bytes_per_cycle = 0;
+	/* so do a slow GLB (words read and written) and a slow NoC (words
+	 * delivered over the array) */
+	a.glb_words_per_cycle = 0.01;
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
+	double glb = 0, noc = 0;
+	for (int ty = 0; ty < TY_COUNT; ty++) {
+		glb += dense.acc[ty][EN_GLB];
+		noc += dense.acc[ty][EN_ARRAY];
+	}
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, glb / 0.01, 1e-6 * x.cycles);
+	a.glb_words_per_cycle = 0;
+	a.noc_words_per_cycle = 0.01;
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, noc / 0.01, 1e-6 * x.cycles);
+	/* ample bandwidth leaves the compute steps */
+	a.noc_words_per_cycle = 1e6;
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.cycles, dense.cycles, 1e-9);
+	a.noc_words_per_cycle = 0;
 	/* 8-bit weights halve the weight access energy at every level */
 	struct access_bits b8 = bits;
 	b8.weight = 8;
