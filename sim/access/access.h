@@ -102,6 +102,14 @@ void access_tiling_of(const struct mapping *m, const struct map_layer *l, enum m
  * depends on the DRAM order only; access_nest_count_array gives F_P (words
  * entering the array) and F_S (entering PEs); access_nest_combine turns them
  * into Eq. 3/4 counts. */
+/* Sums over a dimension's classes of steps (count.c) for one buffer and one
+ * role: as an interval axis (words new, words kept) and as a dimension
+ * outside the footprint (steps, steps keeping the tile); for a sliding pair
+ * of axes, pa and pb only. */
+struct access_dim_sums {
+	uint64_t pa, pb, oa, ob;
+};
+
 struct access_nest {
 	enum arch_dataflow df;
 	uint32_t u;
@@ -112,22 +120,37 @@ struct access_nest {
 	uint64_t glb_init[TY_COUNT];              /* the first fill of the GLB */
 	uint64_t arr_init[TY_COUNT], pe_init[TY_COUNT]; /* ... of the array and PEs (kept types) */
 	uint64_t f_p[TY_COUNT], f_s[TY_COUNT];    /* types the RF does not keep */
+	uint64_t sums_ok[3], slides_ok[3][2];     /* which cache entries are valid */
+	/* caches (count.c), last: clearing a nest clears only what precedes them */
+	struct access_dim_sums sums[3][6][DIM_COUNT];   /* [buffer][role][dim] */
+	struct access_dim_sums slides[3][2][6][6];      /* [buffer][pair][role][role] */
 };
 void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l);
-void access_nest_count_glb(const struct access_nest *nest, const struct mapping *m,
+/* Re-reads dimension d's factors from m into a nest made by access_nest_init
+ * for layer l, keeping what it computed for the other dimensions (the
+ * mapper's phase 2 changes one dimension at a time); access_nest_refresh
+ * then brings the nest up to date before it is counted. */
+void access_nest_update_dim(struct access_nest *nest, const struct mapping *m,
+			    const struct map_layer *l, enum map_dim d);
+void access_nest_refresh(struct access_nest *nest);
+void access_nest_count_glb(struct access_nest *nest, const struct mapping *m,
 			  uint64_t f_d[TY_COUNT]);
 /* A nest that knows only the DRAM-level tile td[d] of every dimension (what
  * the GLB holds, <= the size): enough for access_nest_count_glb, which needs
  * the DRAM factors ceil(size / td) in m. */
 void access_nest_init_dram(struct access_nest *nest, enum arch_dataflow df,
 			   const struct map_layer *l, const uint64_t td[DIM_COUNT]);
-void access_nest_count_array(const struct access_nest *nest, const struct mapping *m,
+/* Changes one dimension's DRAM-level tile of such a nest, keeping what it
+ * computed for the other dimensions (the mapper's phase 1 varies one
+ * dimension at a time). */
+void access_nest_set_dram_tile(struct access_nest *nest, enum map_dim d, uint64_t td);
+void access_nest_count_array(struct access_nest *nest, const struct mapping *m,
 			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT]);
 /* The two halves of access_nest_count_array: the words the steps of level lv's
  * loops (LV_DRAM or LV_GLB) bring into the array and the PEs, which depend on
  * that level's order only (part[2t] the array, part[2t + 1] the PEs, for the
  * kept types t), and their sum. */
-void access_nest_array_part(const struct access_nest *nest, const struct mapping *m, int lv,
+void access_nest_array_part(struct access_nest *nest, const struct mapping *m, int lv,
 			   uint64_t part[2 * TY_COUNT]);
 void access_nest_array_finish(const struct access_nest *nest, const uint64_t dram_part[2 * TY_COUNT],
 			     const uint64_t glb_part[2 * TY_COUNT], uint64_t f_p[TY_COUNT],

@@ -44,6 +44,7 @@
 #include "access/access.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <string.h>
 
 /* Size of {e U + r : 0 <= e < et, 0 <= r < rt}. */
@@ -283,84 +284,101 @@ static const int8_t other_dims[TY_COUNT][3] = {
 	[TY_PSUM] = {DIM_C, DIM_R, DIM_S},
 };
 
+/* A dimension's class sums for buffer k and role r (see fetched), computed
+ * once per nest: the roles of a dimension are the same under every order. */
+static const struct access_dim_sums *dim_sums(struct access_nest *n, enum kind k, enum role r,
+					      int d)
+{
+	uint64_t bit = UINT64_C(1) << (r * DIM_COUNT + d);
+	struct access_dim_sums *x = &n->sums[k][r][d];
+	if (n->sums_ok[k] & bit)
+		return x;
+	n->sums_ok[k] |= bit;
+	const struct access_tiling *t = &n->dim[d];
+	if (t->last == t->t) {
+		/* whole tiles: one class, in closed form (whole_classes) */
+		uint64_t len = k == K_GLB ? t->td : k == K_ARR ? t->t : t->r;
+		uint64_t cnt = k == K_PE ? t->sp : 1, pos = k == K_GLB ? t->fd : t->q;
+		int64_t step = (int64_t)(k == K_GLB ? t->td : t->t), sh = 0;
+		switch (r) {
+		case R_INIT:
+			*x = (struct access_dim_sums){cnt * len, 0, cnt, 0};
+			return x;
+		case R_STILL: cnt *= pos; break;
+		case R_STEP_DRAM: cnt *= t->fd - 1; sh = step; break;
+		case R_STEP_GLB: cnt *= t->fd * (t->fg - 1); sh = step; break;
+		case R_WRAP_GLB: cnt *= t->fd; sh = -((int64_t)t->fg - 1) * step; break;
+		case R_WRAP_ALL: sh = -((int64_t)pos - 1) * step; break;
+		}
+		uint64_t ash = (uint64_t)(sh < 0 ? -sh : sh);
+		*x = (struct access_dim_sums){cnt * len, ash < len ? cnt * (len - ash) : 0, cnt, cnt};
+		return x;
+	}
+	struct cls c[8];
+	int nc = classes(t, k, r, c);
+	*x = (struct access_dim_sums){0, 0, 0, 0};
+	for (int j = 0; j < nc; j++) {
+		/* as an interval axis; as a dimension outside the footprint, where
+		 * only an idle PE (no tile) holds and needs nothing */
+		x->pa += c[j].n * c[j].ln;
+		x->pb += c[j].n * interval_ov(c[j].lo, c[j].ln, c[j].sh);
+		x->oa += c[j].n * (k != K_PE || c[j].ln);
+		x->ob += c[j].n * (k != K_PE || (c[j].ln && c[j].lo));
+	}
+	return x;
+}
+
+/* Sums over the class pairs of a sliding pair of axes p (E with R, F with S)
+ * for buffer k and the two dimensions' roles, also computed once per nest. */
+static const struct access_dim_sums *slide_sums(struct access_nest *n, enum kind k, int p,
+						enum role re, enum role rr)
+{
+	static const int pairs[2][2] = {{DIM_E, DIM_R}, {DIM_F, DIM_S}};
+	uint64_t bit = UINT64_C(1) << (re * 6 + rr);
+	struct access_dim_sums *x = &n->slides[k][p][re][rr];
+	if (n->slides_ok[k][p] & bit)
+		return x;
+	n->slides_ok[k][p] |= bit;
+	struct cls ce[8], cr[8];
+	int ne = classes(&n->dim[pairs[p][0]], k, re, ce);
+	int nr = classes(&n->dim[pairs[p][1]], k, rr, cr);
+	*x = (struct access_dim_sums){0, 0, 0, 0};
+	for (int i = 0; i < ne; i++)
+		for (int j = 0; j < nr; j++) {
+			uint64_t w = ce[i].n * cr[j].n;
+			x->pa += w * slide_size(ce[i].ln, cr[j].ln, n->u);
+			x->pb += w * slide_overlap2(ce[i].lo, cr[j].lo, ce[i].ln, cr[j].ln, n->u,
+						    ce[i].sh * (int64_t)n->u + cr[j].sh);
+		}
+	return x;
+}
+
 /* Words of each type in types (a bit mask) fetched over the steps whose
  * per-dimension roles are role[] (or at the first fill, when every role is
  * R_INIT), added to out[]. */
-static void fetched(const struct access_nest *n, enum kind k, unsigned types,
+static void fetched(struct access_nest *n, enum kind k, unsigned types,
 		    const enum role role[DIM_COUNT], uint64_t out[TY_COUNT])
 {
-	struct cls c[DIM_COUNT][8];
-	int nc[DIM_COUNT];
-	uint64_t pa[DIM_COUNT], pb[DIM_COUNT], oa[DIM_COUNT], ob[DIM_COUNT];
-	for (int d = 0; d < DIM_COUNT; d++) {
-		const struct access_tiling *t = &n->dim[d];
-		if (t->last == t->t) {
-			/* whole tiles: one class (whole_classes), inlined for speed */
-			uint64_t len = k == K_GLB ? t->td : k == K_ARR ? t->t : t->r;
-			uint64_t cnt = k == K_PE ? t->sp : 1, pos = k == K_GLB ? t->fd : t->q;
-			int64_t step = (int64_t)(k == K_GLB ? t->td : t->t), sh = 0;
-			switch (role[d]) {
-			case R_INIT:
-				c[d][0] = (struct cls){cnt, 0, len, 0};
-				nc[d] = 1;
-				pa[d] = cnt * len;
-				oa[d] = cnt;
-				pb[d] = ob[d] = 0;
-				continue;
-			case R_STILL: cnt *= pos; break;
-			case R_STEP_DRAM: cnt *= t->fd - 1; sh = step; break;
-			case R_STEP_GLB: cnt *= t->fd * (t->fg - 1); sh = step; break;
-			case R_WRAP_GLB: cnt *= t->fd; sh = -((int64_t)t->fg - 1) * step; break;
-			case R_WRAP_ALL: sh = -((int64_t)pos - 1) * step; break;
-			}
-			c[d][0] = (struct cls){cnt, len, len, sh};
-			nc[d] = 1;
-			uint64_t ash = (uint64_t)(sh < 0 ? -sh : sh);
-			pa[d] = cnt * len;
-			pb[d] = ash < len ? cnt * (len - ash) : 0;
-			oa[d] = ob[d] = cnt;
-			continue;
-		}
-		nc[d] = classes(t, k, role[d], c[d]);
-		pa[d] = pb[d] = oa[d] = ob[d] = 0;
-		for (int j = 0; j < nc[d]; j++) {
-			const struct cls *x = &c[d][j];
-			/* as an interval axis; as a dimension outside the footprint,
-			 * where only an idle PE (no tile) holds and needs nothing */
-			pa[d] += x->n * x->ln;
-			pb[d] += x->n * interval_ov(x->lo, x->ln, x->sh);
-			oa[d] += x->n * (k != K_PE || x->ln);
-			ob[d] += x->n * (k != K_PE || (x->ln && x->lo));
-		}
-	}
+	const struct access_dim_sums *x[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++)
+		x[d] = dim_sums(n, k, role[d], d);
 	for (int ty = 0; ty < TY_COUNT; ty++) {
 		if (!(types & (1u << ty)))
 			continue;
 		uint64_t a = 1, b = 1;
 		for (int i = 0; i < 4 && plain_dims[ty][i] >= 0; i++) {
-			a *= pa[plain_dims[ty][i]];
-			b *= pb[plain_dims[ty][i]];
+			a *= x[plain_dims[ty][i]]->pa;
+			b *= x[plain_dims[ty][i]]->pb;
 		}
 		for (int i = 0; i < 3 && other_dims[ty][i] >= 0; i++) {
-			a *= oa[other_dims[ty][i]];
-			b *= ob[other_dims[ty][i]];
+			a *= x[other_dims[ty][i]]->oa;
+			b *= x[other_dims[ty][i]]->ob;
 		}
 		if (ty == TY_IFMAP) {
-			static const int pairs[2][2] = {{DIM_E, DIM_R}, {DIM_F, DIM_S}};
-			for (int p = 0; p < 2; p++) {
-				int de = pairs[p][0], dr = pairs[p][1];
-				uint64_t sa = 0, sb = 0;
-				for (int i = 0; i < nc[de]; i++)
-					for (int j = 0; j < nc[dr]; j++) {
-						const struct cls *e = &c[de][i], *r = &c[dr][j];
-						uint64_t w = e->n * r->n;
-						sa += w * slide_size(e->ln, r->ln, n->u);
-						sb += w * slide_overlap2(e->lo, r->lo, e->ln, r->ln, n->u,
-									 e->sh * (int64_t)n->u + r->sh);
-					}
-				a *= sa;
-				b *= sb;
-			}
+			const struct access_dim_sums *er = slide_sums(n, k, 0, role[DIM_E], role[DIM_R]);
+			const struct access_dim_sums *fs = slide_sums(n, k, 1, role[DIM_F], role[DIM_S]);
+			a *= er->pa * fs->pa;
+			b *= er->pb * fs->pb;
 		}
 		out[ty] += role[0] == R_INIT ? a : a - b;
 	}
@@ -414,26 +432,25 @@ static void roles_at(const struct loop *j, int lv, enum kind k, const int pos[2]
 	}
 }
 
-void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l)
+/* Clears a nest but for its caches, which only their flags invalidate. */
+static void nest_clear(struct access_nest *nest)
 {
-	memset(nest, 0, sizeof *nest);
-	nest->df = m->dataflow;
-	nest->u = l->U;
-	nest->macs = nest->steps = 1;
-	for (int d = 0; d < DIM_COUNT; d++) {
-		access_tiling_of(m, l, (enum map_dim)d, &nest->dim[d]);
-		nest->macs *= l->size[d];
+	memset(nest, 0, offsetof(struct access_nest, sums));
+}
+
+/* What a nest derives from its tilings: steps, first fills, and the array
+ * counts of the types the RF does not keep. */
+static void nest_derive(struct access_nest *nest)
+{
+	nest->steps = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
 		nest->steps *= nest->dim[d].q * nest->dim[d].r;
-	}
-	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
 	enum role init[DIM_COUNT];
 	for (int d = 0; d < DIM_COUNT; d++)
 		init[d] = R_INIT;
-	nest->kept_mask = 0;
-	for (int t = 0; t < TY_COUNT; t++) {
-		nest->kept[t] = map_dataflow_keeps(m->dataflow, (enum map_type)t);
-		nest->kept_mask |= (unsigned)nest->kept[t] << t;
-	}
+	memset(nest->glb_init, 0, sizeof nest->glb_init);
+	memset(nest->arr_init, 0, sizeof nest->arr_init);
+	memset(nest->pe_init, 0, sizeof nest->pe_init);
 	fetched(nest, K_GLB, (1u << TY_COUNT) - 1, init, nest->glb_init);
 	fetched(nest, K_ARR, nest->kept_mask, init, nest->arr_init);
 	fetched(nest, K_PE, nest->kept_mask, init, nest->pe_init);
@@ -448,31 +465,91 @@ void access_nest_init(struct access_nest *nest, const struct mapping *m, const s
 		uint64_t fp = 1;
 		for (int d = 0; d < DIM_COUNT; d++) {
 			const struct access_tiling *x = &nest->dim[d];
-			bool other = false;
-			for (int i = 0; i < 3 && other_dims[t][i] >= 0; i++)
-				other |= other_dims[t][i] == d;
-			fp *= other ? x->q * x->r : x->x;
+			fp *= access_in_footprint(t, (enum map_dim)d) ? x->x : x->q * x->r;
 		}
 		nest->f_p[t] = fp;
 		nest->f_s[t] = nest->macs;
 	}
 }
 
+void access_nest_init(struct access_nest *nest, const struct mapping *m, const struct map_layer *l)
+{
+	nest_clear(nest);
+	nest->df = m->dataflow;
+	nest->u = l->U;
+	nest->macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		access_tiling_of(m, l, (enum map_dim)d, &nest->dim[d]);
+		nest->macs *= l->size[d];
+	}
+	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
+	for (int t = 0; t < TY_COUNT; t++) {
+		nest->kept[t] = map_dataflow_keeps(m->dataflow, (enum map_type)t);
+		nest->kept_mask |= (unsigned)nest->kept[t] << t;
+	}
+	nest_derive(nest);
+}
+
+/* Forgets what a nest cached for dimension d at buffer kinds [k0, k1]. */
+static void forget_dim(struct access_nest *nest, enum map_dim d, int k0, int k1)
+{
+	uint64_t mask = 0;
+	for (int r = R_INIT; r <= R_WRAP_ALL; r++)
+		mask |= UINT64_C(1) << (r * DIM_COUNT + d);
+	for (int k = k0; k <= k1; k++) {
+		nest->sums_ok[k] &= ~mask;
+		if (d == DIM_E || d == DIM_R)
+			nest->slides_ok[k][0] = 0;
+		if (d == DIM_F || d == DIM_S)
+			nest->slides_ok[k][1] = 0;
+	}
+}
+
+void access_nest_update_dim(struct access_nest *nest, const struct mapping *m,
+			    const struct map_layer *l, enum map_dim d)
+{
+	struct access_tiling t;
+	access_tiling_of(m, l, d, &t);
+	if (memcmp(&t, &nest->dim[d], sizeof t) == 0)
+		return;
+	nest->dim[d] = t;
+	forget_dim(nest, d, K_GLB, K_PE);
+}
+
+void access_nest_refresh(struct access_nest *nest)
+{
+	nest_derive(nest);
+}
+
+/* The DRAM-level tiling of dimension d for a tile td (count.c's GLB sees
+ * no finer loop: the array tile is taken to be the DRAM tile). */
+static void dram_tiling(struct access_tiling *t, uint64_t x, uint64_t td)
+{
+	t->x = x;
+	t->td = t->t = td;
+	t->fd = t->q = (x + td - 1) / td;
+	t->last_d = t->last = x - (t->fd - 1) * td;
+	t->fg = t->r = t->sp = 1;
+}
+
+static void dram_init_fill(struct access_nest *nest)
+{
+	enum role init[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++)
+		init[d] = R_INIT;
+	memset(nest->glb_init, 0, sizeof nest->glb_init);
+	fetched(nest, K_GLB, (1u << TY_COUNT) - 1, init, nest->glb_init);
+}
+
 void access_nest_init_dram(struct access_nest *nest, enum arch_dataflow df,
 			   const struct map_layer *l, const uint64_t td[DIM_COUNT])
 {
-	memset(nest, 0, sizeof *nest);
+	nest_clear(nest);
 	nest->df = df;
 	nest->u = l->U;
 	nest->macs = 1;
 	for (int d = 0; d < DIM_COUNT; d++) {
-		/* only the DRAM-level tiling: the GLB sees no finer loop */
-		struct access_tiling *t = &nest->dim[d];
-		t->x = l->size[d];
-		t->td = t->t = td[d];
-		t->fd = t->q = (t->x + td[d] - 1) / td[d];
-		t->last_d = t->last = t->x - (t->fd - 1) * td[d];
-		t->fg = t->r = t->sp = 1;
+		dram_tiling(&nest->dim[d], l->size[d], td[d]);
 		nest->macs *= l->size[d];
 	}
 	nest->outputs = (uint64_t)l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];
@@ -480,13 +557,19 @@ void access_nest_init_dram(struct access_nest *nest, enum arch_dataflow df,
 		nest->kept[t] = map_dataflow_keeps(df, (enum map_type)t);
 		nest->kept_mask |= (unsigned)nest->kept[t] << t;
 	}
-	enum role init[DIM_COUNT];
-	for (int d = 0; d < DIM_COUNT; d++)
-		init[d] = R_INIT;
-	fetched(nest, K_GLB, (1u << TY_COUNT) - 1, init, nest->glb_init);
+	dram_init_fill(nest);
 }
 
-void access_nest_count_glb(const struct access_nest *nest, const struct mapping *m,
+void access_nest_set_dram_tile(struct access_nest *nest, enum map_dim d, uint64_t td)
+{
+	if (nest->dim[d].td == td)
+		return;
+	dram_tiling(&nest->dim[d], nest->dim[d].x, td);
+	forget_dim(nest, d, K_GLB, K_GLB);
+	dram_init_fill(nest);
+}
+
+void access_nest_count_glb(struct access_nest *nest, const struct mapping *m,
 			  uint64_t f_d[TY_COUNT])
 {
 	struct loop lp[DIM_COUNT];
@@ -505,7 +588,7 @@ void access_nest_count_glb(const struct access_nest *nest, const struct mapping 
  * loop see every GLB loop wrap, whatever the GLB order; steps of a GLB loop
  * see every DRAM loop outside, whatever the DRAM order. So the sum splits
  * into a part per level, each depending on that level's order only. */
-void access_nest_array_part(const struct access_nest *nest, const struct mapping *m, int lv,
+void access_nest_array_part(struct access_nest *nest, const struct mapping *m, int lv,
 			   uint64_t part[2 * TY_COUNT])
 {
 	struct loop lp[DIM_COUNT];
@@ -551,7 +634,7 @@ void access_nest_array_finish(const struct access_nest *nest, const uint64_t dra
 	}
 }
 
-void access_nest_count_array(const struct access_nest *nest, const struct mapping *m,
+void access_nest_count_array(struct access_nest *nest, const struct mapping *m,
 			    uint64_t f_p[TY_COUNT], uint64_t f_s[TY_COUNT])
 {
 	uint64_t dram_part[2 * TY_COUNT], glb_part[2 * TY_COUNT];

@@ -92,6 +92,11 @@ struct search {
 	struct inner *inners[DIM_COUNT];
 	struct tile *tiles[DIM_COUNT];
 	size_t n_tiles[DIM_COUNT];
+	uint64_t least_qr[DIM_COUNT], most_qr[DIM_COUNT]; /* over every split */
+	uint64_t macs, outputs, sizes[TY_COUNT];          /* of the layer (one group) */
+	bool kept[TY_COUNT];
+	bool in_fp[TY_COUNT][DIM_COUNT];   /* access_in_footprint */
+	bool plain[TY_COUNT][DIM_COUNT];   /* in the footprint as an interval axis */
 	atomic_size_t next;
 };
 
@@ -104,6 +109,8 @@ struct worker {
 	bool live[ORD_COUNT];                /* DRAM orders not yet ruled out */
 	struct access_layer_result best, cur;
 	struct mapper_stats stats;
+	struct access_nest dram;             /* the phase-1 tiling, updated in place */
+	struct access_nest full;             /* the phase-2 mapping, updated in place */
 	pthread_t thread;
 };
 
@@ -245,6 +252,20 @@ static int build_lists(struct search *s, struct sim_err *err)
 			t->max_qr = in->qr > t->max_qr ? in->qr : t->max_qr;
 		}
 		s->n_tiles[d] = k;
+		s->least_qr[d] = UINT64_MAX;
+		s->most_qr[d] = 0;
+		for (size_t i = 0; i < k; i++) {
+			if (s->tiles[d][i].min_qr < s->least_qr[d])
+				s->least_qr[d] = s->tiles[d][i].min_qr;
+			if (s->tiles[d][i].max_qr > s->most_qr[d])
+				s->most_qr[d] = s->tiles[d][i].max_qr;
+		}
+		for (int t = 0; t < TY_COUNT; t++) {
+			s->in_fp[t][d] = access_in_footprint((enum map_type)t, (enum map_dim)d);
+			/* ifmap rows and columns slide: their tiles overlap */
+			s->plain[t][d] = s->in_fp[t][d] &&
+					 !(t == TY_IFMAP && d != DIM_N && d != DIM_C);
+		}
 	}
 	return 0;
 }
@@ -296,82 +317,99 @@ static bool same_as_earlier(const struct worker *w, int lv, int i)
 	return false;
 }
 
-/* The least energy of the GLB, array and RF counts of kept psums, given the
- * words entering the GLB f_d: with F_P and F_S the words entering the array
- * and the PEs, F_D <= F_P <= F_S <= S_max, and the counts are linear in them
- * (GLB 2 (F_P - F_D), array F_S - F_P, RF 2 (MACs - F_S)), so the minimum is
- * at a vertex of that chain. A psum stays in its PE through every RF loop,
- * so each PE visit holds at least the product of the chosen RF factors of
- * the dimensions it accumulates over (C, R, S) MACs: S_max = MACs / that. */
-static double psum_chain_min(const struct worker *w, uint64_t f_d, uint64_t macs)
+/* The least energy of the GLB, array and RF counts of kept psums when the
+ * words entering the GLB F_D lie in [fd_lo, fd_hi]: with F_P and F_S the
+ * words entering the array and the PEs, F_D <= F_P <= F_S <= S_max, and the
+ * counts are linear in them (GLB 2 (F_P - F_D), array F_S - F_P, RF
+ * 2 (MACs - F_S)), so the minimum is at a vertex of that polytope, one of
+ * the 8 points tried. A psum stays in its PE through every RF loop, so each
+ * PE visit holds at least the product of the chosen RF factors of the
+ * dimensions it accumulates over (C, R, S) MACs: S_max = MACs / that. */
+static double psum_chain_min(const struct worker *w, uint64_t fd_lo, uint64_t fd_hi)
 {
-	const double *pc = w->s->costs.per_count[TY_PSUM];
+	const struct search *s = w->s;
+	const double *pc = s->costs.per_count[TY_PSUM];
 	uint64_t acc = 1;
 	for (int d = 0; d < DIM_COUNT; d++)
-		if (!access_in_footprint(TY_PSUM, (enum map_dim)d))
+		if (!s->in_fp[TY_PSUM][d])
 			acc *= w->m.factor[LV_RF][d];
-	double smax = (double)(macs / acc), fd = (double)f_d, m = (double)macs;
-	double v[3][2] = {{fd, fd}, {fd, smax}, {smax, smax}}, best = 0;
-	for (int k = 0; k < 3; k++) {
-		double e = pc[EN_GLB] * 2 * (v[k][0] - fd) + pc[EN_ARRAY] * (v[k][1] - v[k][0]) +
-			   pc[EN_RF] * 2 * (m - v[k][1]);
+	double smax = (double)(s->macs / acc), m = (double)s->macs, best = 0;
+	double fds[2] = {(double)fd_lo, fd_hi < s->macs / acc ? (double)fd_hi : smax};
+	for (int k = 0; k < 8; k++) {
+		double fd = fds[k & 1], fp = k & 2 ? smax : fd, fs = k & 4 ? smax : fp;
+		double e = pc[EN_GLB] * 2 * (fp - fd) + pc[EN_ARRAY] * (fs - fp) +
+			   pc[EN_RF] * 2 * (m - fs);
 		best = k == 0 || e < best ? e : best;
 	}
 	return best;
 }
 
-/* Energy and cycles that no mapping inside w's phase-1 tiling, with the
- * inner splits chosen so far, can go below under DRAM order i (see the file
- * comment): each dimension's steps x RF factor lies in [qr_lo, qr_hi]. */
-static void tiling_bound(const struct worker *w, const struct access_nest *nest, int i,
-			 double *energy, double *cycles)
+/* Energy and cycles that no mapping can go below when the words entering the
+ * GLB are f_d (exact: under a known DRAM order of a complete phase-1 tiling)
+ * or at least f_d (not exact: the tensors' sizes, before the tiling is
+ * complete), and each dimension's steps x RF factor lies in [qr_lo, qr_hi]
+ * (see the file comment). */
+/* What the bound takes from the steps alone: the least steps, and the least
+ * and most words the types the RF does not keep move into the array. */
+struct steps_bound {
+	uint64_t steps, min_fp[TY_COUNT], max_fp[TY_COUNT];
+};
+
+static void steps_bound(const struct worker *w, struct steps_bound *b)
 {
 	const struct search *s = w->s;
-	const uint64_t *f_d = w->f_d[i];
-	struct access_counts n;
-	memset(&n, 0, sizeof n);
-	n.macs = nest->macs;
-	n.steps = 1;
-	uint64_t min_fp[TY_COUNT], max_fp[TY_COUNT];
+	b->steps = 1;
 	for (int t = 0; t < TY_COUNT; t++)
-		min_fp[t] = max_fp[t] = 1;
+		b->min_fp[t] = b->max_fp[t] = 1;
 	for (int d = 0; d < DIM_COUNT; d++) {
-		n.steps *= w->qr_lo[d];
+		b->steps *= w->qr_lo[d];
 		for (int t = 0; t < TY_COUNT; t++) {
-			bool in_fp = access_in_footprint((enum map_type)t, (enum map_dim)d);
-			min_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_lo[d];
-			max_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_hi[d];
+			bool in_fp = s->in_fp[t][d];
+			b->min_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_lo[d];
+			b->max_fp[t] *= in_fp ? s->in->shape.size[d] : w->qr_hi[d];
 		}
 	}
+}
+
+static void tiling_bound(const struct worker *w, const struct steps_bound *sb,
+			 const uint64_t f_d[TY_COUNT], bool exact, double *energy, double *cycles)
+{
+	const struct search *s = w->s;
+	struct access_counts n;
+	memset(&n, 0, sizeof n);
+	n.macs = s->macs;
+	n.steps = sb->steps;
+	const uint64_t *min_fp = sb->min_fp, *max_fp = sb->max_fp;
 	for (int t = 0; t < TY_COUNT; t++) {
 		uint64_t *acc = n.acc[t];
-		acc[EN_DRAM] = t == TY_PSUM ? 2 * f_d[t] - nest->outputs : f_d[t];
-		if (nest->kept[t]) {
+		acc[EN_DRAM] = t == TY_PSUM ? 2 * f_d[t] - s->outputs : f_d[t];
+		if (s->kept[t]) {
 			if (t != TY_PSUM) {
 				/* every GLB fill goes to the array and a PE at least once */
 				acc[EN_GLB] = acc[EN_ARRAY] = f_d[t];
-				acc[EN_RF] = nest->macs;
+				acc[EN_RF] = s->macs;
 			}
 			continue;
 		}
 		if (t != TY_PSUM) {
 			acc[EN_GLB] = min_fp[t];
-			acc[EN_ARRAY] = nest->macs;
+			acc[EN_ARRAY] = s->macs;
 		} else {
-			acc[EN_GLB] = min_fp[t] > f_d[t] ? 2 * (min_fp[t] - f_d[t]) : 0;
-			acc[EN_ARRAY] = nest->macs - max_fp[t];
+			/* GLB 2 (F_P - F_D) needs F_D itself */
+			acc[EN_GLB] = exact && min_fp[t] > f_d[t] ? 2 * (min_fp[t] - f_d[t]) : 0;
+			acc[EN_ARRAY] = s->macs - max_fp[t];
 		}
 	}
 	access_costs_score(&s->costs, &n, energy, cycles);
-	if (nest->kept[TY_PSUM])
-		*energy += psum_chain_min(w, f_d[TY_PSUM], nest->macs);
+	if (s->kept[TY_PSUM])
+		*energy += psum_chain_min(w, f_d[TY_PSUM], exact ? f_d[TY_PSUM] : s->macs);
 }
 
 static void evaluate_leaf(struct worker *w)
 {
 	struct search *s = w->s;
-	struct access_nest nest;
-	access_nest_init(&nest, &w->m, &s->in->shape);
+	struct access_nest *nest = &w->full;
+	access_nest_refresh(nest);
 	/* Each level's share of the array counts depends on its own order only;
 	 * a DRAM order whose known counts already lose is not counted further. */
 	uint64_t part[2][ORD_COUNT][2 * TY_COUNT];
@@ -385,14 +423,14 @@ static void evaluate_leaf(struct worker *w)
 			continue;
 		struct access_counts fixed;
 		double e, cyc;
-		access_nest_fixed_counts(&nest, w->f_d[i], &fixed);
+		access_nest_fixed_counts(nest, w->f_d[i], &fixed);
 		access_costs_score(&s->costs, &fixed, &e, &cyc);
 		if (loses(w, e, cyc)) {
 			live[i] = false;
 			continue;
 		}
 		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		access_nest_array_part(&nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
+		access_nest_array_part(nest, &w->m, LV_DRAM, part[LV_DRAM][i]);
 		n_live++;
 	}
 	if (!n_live)
@@ -401,7 +439,7 @@ static void evaluate_leaf(struct worker *w)
 		if (dup_glb[j])
 			continue;
 		memcpy(w->m.order[LV_GLB], s->orders[LV_GLB][j], DIM_COUNT);
-		access_nest_array_part(&nest, &w->m, LV_GLB, part[LV_GLB][j]);
+		access_nest_array_part(nest, &w->m, LV_GLB, part[LV_GLB][j]);
 	}
 	for (int i = 0; i < ORD_COUNT; i++) {
 		if (!live[i])
@@ -411,8 +449,8 @@ static void evaluate_leaf(struct worker *w)
 				continue;
 			uint64_t f_p[TY_COUNT], f_s[TY_COUNT];
 			struct access_counts n;
-			access_nest_array_finish(&nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
-			access_nest_combine(&nest, w->f_d[i], f_p, f_s, &n);
+			access_nest_array_finish(nest, part[LV_DRAM][i], part[LV_GLB][j], f_p, f_s);
+			access_nest_combine(nest, w->f_d[i], f_p, f_s, &n);
 			w->stats.evaluated++;
 			double e, cyc;
 			access_costs_score(&s->costs, &n, &e, &cyc);
@@ -461,22 +499,23 @@ static bool inner_fits(const struct worker *w)
 
 /* True while some DRAM order of the tiling can still win with the inner
  * splits chosen so far. */
-static bool any_order_live(const struct worker *w, const struct access_nest *dram)
+static bool any_order_live(const struct worker *w)
 {
+	struct steps_bound sb;
+	steps_bound(w, &sb);
 	for (int i = 0; i < ORD_COUNT; i++) {
 		if (!w->live[i])
 			continue;
 		double e, cyc;
-		tiling_bound(w, dram, i, &e, &cyc);
+		tiling_bound(w, &sb, w->f_d[i], true, &e, &cyc);
 		if (!loses(w, e, cyc))
 			return true;
 	}
 	return false;
 }
 
-/* Phase 2: every dimension's split inside its phase-1 tile (dram: the
- * tiling's DRAM-level nest). */
-static void descend_inner(struct worker *w, int k, const struct access_nest *dram)
+/* Phase 2: every dimension's split inside its phase-1 tile. */
+static void descend_inner(struct worker *w, int k)
 {
 	if (k == DIM_COUNT) {
 		evaluate_leaf(w);
@@ -491,8 +530,10 @@ static void descend_inner(struct worker *w, int k, const struct access_nest *dra
 		w->m.factor[LV_COL][d] = list[i].cols;
 		w->m.factor[LV_RF][d] = list[i].rf;
 		w->qr_lo[d] = w->qr_hi[d] = list[i].qr;
-		if (inner_fits(w) && any_order_live(w, dram))
-			descend_inner(w, k + 1, dram);
+		if (inner_fits(w) && any_order_live(w)) {
+			access_nest_update_dim(&w->full, &w->m, &w->s->in->shape, d);
+			descend_inner(w, k + 1);
+		}
 	}
 	for (int lv = LV_GLB; lv < LV_COUNT; lv++)
 		w->m.factor[lv][d] = 1;
@@ -505,16 +546,12 @@ static void descend_inner(struct worker *w, int k, const struct access_nest *dra
 static void tiling_leaf(struct worker *w)
 {
 	struct search *s = w->s;
-	uint64_t td[DIM_COUNT], inner = 1;
-	for (int d = 0; d < DIM_COUNT; d++) {
-		td[d] = w->tile[d]->td;
+	uint64_t inner = 1;
+	for (int d = 0; d < DIM_COUNT; d++)
 		inner *= w->tile[d]->count;
-		w->qr_lo[d] = w->tile[d]->min_qr;
-		w->qr_hi[d] = w->tile[d]->max_qr;
-	}
-	struct access_nest nest;
-	access_nest_init_dram(&nest, s->df, &s->in->shape, td);
 	w->stats.tilings++;
+	struct steps_bound sb;
+	steps_bound(w, &sb);
 	int n_live = 0;
 	for (int i = 0; i < ORD_COUNT; i++) {
 		w->live[i] = false;
@@ -522,19 +559,72 @@ static void tiling_leaf(struct worker *w)
 			continue;
 		w->stats.mappings += inner * ORD_COUNT;
 		memcpy(w->m.order[LV_DRAM], s->orders[LV_DRAM][i], DIM_COUNT);
-		access_nest_count_glb(&nest, &w->m, w->f_d[i]);
+		access_nest_count_glb(&w->dram, &w->m, w->f_d[i]);
 		double e, cyc;
-		tiling_bound(w, &nest, i, &e, &cyc);
+		tiling_bound(w, &sb, w->f_d[i], true, &e, &cyc);
 		if (loses(w, e, cyc))
 			continue;
 		w->live[i] = true;
 		n_live++;
 	}
 	if (n_live)
-		descend_inner(w, 0, &nest);
+		descend_inner(w, 0);
 }
 
 static void descend_tiles(struct worker *w, int k, uint64_t ext[DIM_COUNT]);
+
+/* The least words of each type any completion can move into the GLB under
+ * DRAM order template i when only the first `chosen` dimensions of
+ * search_order have their DRAM factors: every word is fetched at least once
+ * per iteration of a loop u over a dimension outside the type's footprint
+ * that encloses a stepping loop v over a plain axis of the footprint (at
+ * each step of u, v wraps from its last tile to its first, and plain tiles
+ * are disjoint), and so per iteration of every such loop at or outside the
+ * innermost such u. */
+static void dram_floor(const struct worker *w, int i, int chosen, uint64_t f_d[TY_COUNT])
+{
+	const struct search *s = w->s;
+	bool known[DIM_COUNT] = {false};
+	for (int k = 0; k < chosen; k++)
+		known[search_order[k]] = true;
+	const uint8_t *ord = s->orders[LV_DRAM][i];
+	for (int t = 0; t < TY_COUNT; t++) {
+		int inner_u = -1; /* position of the innermost u, in ord */
+		bool plain_inside = false;
+		for (int p = DIM_COUNT - 1; p >= 0 && inner_u < 0; p--) {
+			int d = ord[p];
+			if (!known[d] || w->m.factor[LV_DRAM][d] == 1)
+				continue;
+			if (!s->in_fp[t][d])
+				inner_u = plain_inside ? p : -1;
+			else if (s->plain[t][d])
+				plain_inside = true;
+		}
+		f_d[t] = s->sizes[t];
+		for (int p = 0; p <= inner_u; p++) {
+			int d = ord[p];
+			if (known[d] && !s->in_fp[t][d])
+				f_d[t] *= w->m.factor[LV_DRAM][d];
+		}
+	}
+}
+
+/* True when no completion of the partial tiling (the first `chosen`
+ * dimensions) can beat w's best under any DRAM order. */
+static bool partial_loses(const struct worker *w, int chosen)
+{
+	struct steps_bound sb;
+	steps_bound(w, &sb);
+	for (int i = 0; i < ORD_COUNT; i++) {
+		uint64_t f_d[TY_COUNT];
+		double e, cyc;
+		dram_floor(w, i, chosen, f_d);
+		tiling_bound(w, &sb, f_d, false, &e, &cyc);
+		if (!loses(w, e, cyc))
+			return false;
+	}
+	return true;
+}
 
 /* Phase 1 at dimension k: tries its i-th tile if the GLB can hold it. */
 static void try_tile(struct worker *w, int k, size_t i, uint64_t ext[DIM_COUNT])
@@ -544,8 +634,18 @@ static void try_tile(struct worker *w, int k, size_t i, uint64_t ext[DIM_COUNT])
 	ext[d] = t->td;
 	if (!glb_fits(w->s, ext))
 		return;
-	w->tile[d] = t;
+	/* the tile bounds the steps of the dimension's splits; with the least
+	 * DRAM traffic the tiles chosen so far allow, a tiling that loses
+	 * under every DRAM order already is not completed */
+	w->qr_lo[d] = t->min_qr;
+	w->qr_hi[d] = t->max_qr;
 	w->m.factor[LV_DRAM][d] = t->dram;
+	if (partial_loses(w, k + 1)) {
+		w->m.factor[LV_DRAM][d] = 1;
+		return;
+	}
+	w->tile[d] = t;
+	access_nest_set_dram_tile(&w->dram, d, t->td);
 	descend_tiles(w, k + 1, ext);
 }
 
@@ -561,6 +661,8 @@ static void descend_tiles(struct worker *w, int k, uint64_t ext[DIM_COUNT])
 		try_tile(w, k, i, ext);
 	ext[d] = 1;
 	w->m.factor[LV_DRAM][d] = 1;
+	w->qr_lo[d] = w->s->least_qr[d];
+	w->qr_hi[d] = w->s->most_qr[d];
 }
 
 /* Why nothing fits: the smallest mapping of the space (one RF word, one PE
@@ -597,9 +699,15 @@ static void *work(void *arg)
 	struct worker *w = arg;
 	struct search *s = w->s;
 	enum map_dim d0 = search_order[0];
-	uint64_t ext[DIM_COUNT];
-	for (int d = 0; d < DIM_COUNT; d++)
+	uint64_t ext[DIM_COUNT], whole[DIM_COUNT];
+	for (int d = 0; d < DIM_COUNT; d++) {
 		ext[d] = 1;
+		whole[d] = s->in->shape.size[d];
+		w->qr_lo[d] = s->least_qr[d];
+		w->qr_hi[d] = s->most_qr[d];
+	}
+	access_nest_init_dram(&w->dram, s->df, &s->in->shape, whole);
+	access_nest_init(&w->full, &w->m, &s->in->shape);
 	for (;;) {
 		size_t i = atomic_fetch_add(&s->next, 1);
 		if (i >= s->n_tiles[d0])
@@ -641,6 +749,17 @@ int mapper_search_layer(const struct arch *a, const struct energy_table *t,
 	}
 	int nthreads = o->threads < 1 ? 1 : o->threads;
 	struct worker *w = NULL;
+	uint64_t full[DIM_COUNT];
+	s.macs = 1;
+	for (int d = 0; d < DIM_COUNT; d++) {
+		full[d] = in->shape.size[d];
+		s.macs *= full[d];
+	}
+	for (int ti = 0; ti < TY_COUNT; ti++) {
+		s.kept[ti] = map_dataflow_keeps(df, (enum map_type)ti);
+		s.sizes[ti] = access_footprint((enum map_type)ti, full, in->shape.U);
+	}
+	s.outputs = s.sizes[TY_PSUM];
 	int rc = build_lists(&s, err);
 	if (rc)
 		goto fail;

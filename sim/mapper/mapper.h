@@ -18,13 +18,14 @@ struct mapper_opts {
 			    (the same answer, slower: a reference for tests) */
 };
 
+/* How much of the space the search went through; all three depend on how
+ * early good mappings are found, so on the thread schedule. */
 struct mapper_stats {
-	uint64_t tilings;   /* phase-1 GLB tilings that fit the GLB */
-	uint64_t mappings;  /* the space those tilings hold: their inner splits x
-			       distinct DRAM orders x GLB orders (RF and array
-			       capacity not applied); what the search decided */
+	uint64_t tilings;   /* complete GLB tilings reached (fitting, not cut by a bound) */
+	uint64_t mappings;  /* the mappings those tilings hold: their inner splits x
+			       distinct DRAM orders x GLB orders */
 	uint64_t evaluated; /* mappings counted in full; the rest lost on a bound or
-			       did not fit (this split depends on the thread schedule) */
+			       did not fit the RF or the PE array */
 };
 
 /* Searches the mappings of layer in under dataflow df (the arch's storage as

@@ -1,6 +1,7 @@
 /* Whole-network evaluation (see network_eval.h). Layers are independent: each
  * CONV/FC layer is searched (or taken from the fixed mappings) on its own and
- * the totals are sums. A layer's output is stored run-length coded with the
+ * the totals are sums; a layer whose shape and costs equal an earlier one's
+ * reuses that layer's best mapping (the search depends on nothing else). A layer's output is stored run-length coded with the
  * input density of the next CONV/FC layer when the network is a chain (the
  * density the next layer will read; pooling in between is taken not to change
  * it), and as dense otherwise. */
@@ -31,6 +32,22 @@ struct access_layer_in mapper_layer_in(const struct wl_network *net, const struc
 	return in;
 }
 
+/* A searched layer: its shape and costs, which alone decide the search. */
+struct searched {
+	struct map_layer shape;
+	struct access_costs costs;
+	int result; /* index in out->layers */
+};
+
+/* The costs as the search sees them: macs_effective is only reported. */
+static void search_costs(const struct arch *a, const struct energy_table *t,
+			 const struct access_bits *b, const struct access_layer_in *in,
+			 struct access_costs *c)
+{
+	access_costs_init(c, a, t, b, in, a->dataflow);
+	c->macs_effective = 0;
+}
+
 int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 			const struct wl_network *net, const struct wl_sparsity *sp,
 			const struct access_bits *bits, uint32_t batch,
@@ -42,8 +59,13 @@ int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 	for (int i = 0; i < net->n_layers; i++)
 		n += wl_layer_has_weights(&net->layers[i]);
 	out->layers = sim_calloc(n ? (size_t)n : 1, sizeof *out->layers, err);
-	if (!out->layers)
+	struct searched *seen = sim_calloc(n ? (size_t)n : 1, sizeof *seen, err);
+	int n_seen = 0;
+	if (!out->layers || !seen) {
+		free(seen);
+		net_result_deinit(out);
 		return SIM_ERR_NOMEM;
+	}
 	out->ok = true;
 	out->batch = batch;
 	struct mapper_opts mo = {o->objective, o->threads, false};
@@ -59,12 +81,30 @@ int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 			lr->fixed = true;
 			access_layer_eval(a, t, &b, &in, &o->fixed->map[i], &lr->r);
 		} else {
-			int rc = mapper_search_layer(a, t, &b, &in, a->dataflow, &mo, &lr->r,
-						     &out->stats, err);
-			if (rc) {
-				sim_err_prefix(err, "layer %s: ", net->layers[i].name);
-				net_result_deinit(out);
-				return rc;
+			/* a layer searched before with the same shape and costs (VGG's
+			 * repeated blocks) has the same best mapping: evaluate it */
+			struct searched *me = &seen[n_seen];
+			me->shape = in.shape;
+			search_costs(a, t, &b, &in, &me->costs);
+			me->result = out->n - 1;
+			int twin = -1;
+			for (int k = 0; k < n_seen && twin < 0; k++)
+				if (memcmp(&seen[k].shape, &me->shape, sizeof me->shape) == 0 &&
+				    memcmp(&seen[k].costs, &me->costs, sizeof me->costs) == 0 &&
+				    out->layers[seen[k].result].r.ok)
+					twin = seen[k].result;
+			if (twin >= 0) {
+				access_layer_eval(a, t, &b, &in, &out->layers[twin].r.map, &lr->r);
+			} else {
+				int rc = mapper_search_layer(a, t, &b, &in, a->dataflow, &mo, &lr->r,
+							     &out->stats, err);
+				if (rc) {
+					sim_err_prefix(err, "layer %s: ", net->layers[i].name);
+					free(seen);
+					net_result_deinit(out);
+					return rc;
+				}
+				n_seen++;
 			}
 		}
 		out->weights += lr->weights;
@@ -84,6 +124,7 @@ int mapper_network_eval(const struct arch *a, const struct energy_table *t,
 		out->energy_total += lr->r.energy_total;
 		out->cycles += lr->r.cycles;
 	}
+	free(seen);
 	return 0;
 }
 

@@ -151,9 +151,9 @@ static void compare_bounded(const struct energy_table *t, const struct access_la
 	CU_ASSERT_EQUAL(memcmp(&x.map, &y.map, sizeof x.map), 0);
 	CU_ASSERT_EQUAL(x.energy_total, y.energy_total);
 	CU_ASSERT_EQUAL(x.cycles, y.cycles);
-	CU_ASSERT_EQUAL(sx.mappings, sy.mappings);
-	CU_ASSERT_EQUAL(sx.tilings, sy.tilings);
-	CU_ASSERT(sx.evaluated <= sx.mappings);
+	/* the exhaustive search reaches every GLB tiling and counts more */
+	CU_ASSERT(sy.tilings <= sx.tilings);
+	CU_ASSERT(sy.evaluated <= sx.evaluated);
 	*searched += sx.evaluated;
 	*evaluated += sy.evaluated;
 }
@@ -205,10 +205,8 @@ static void test_threads_and_infeasible(void)
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o2, &two, &s2, &err), 0);
 	CU_ASSERT(one.ok && two.ok);
 	CU_ASSERT_EQUAL(memcmp(&one.map, &two.map, sizeof one.map), 0);
-	/* the space searched does not depend on the threads (how much of it the
-	 * DRAM bound cuts does) */
-	CU_ASSERT_EQUAL(s1.mappings, s2.mappings);
-	CU_ASSERT_EQUAL(s1.tilings, s2.tilings);
+	/* (how much of the space the bounds cut depends on the schedule) */
+	CU_ASSERT(s1.evaluated > 0 && s2.evaluated > 0);
 	/* A 2-byte GLB holds nothing: the layer is a result with its reason. */
 	a.glb_bytes = 2;
 	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &o1, &one, NULL, &err), 0);
@@ -521,7 +519,41 @@ static void test_fc_as_conv(void)
 	wl_network_deinit(&net);
 }
 
+/* Layers with the same shape and costs are searched once: the network's
+ * answer for the repeated layer equals a search of that layer alone, and the
+ * search statistics count one search. */
+static void test_repeated_layers(void)
+{
+	const char *text = "name: twice\ninput: {channels: 8, height: 6, width: 6}\nlayers:\n"
+			   "  - {name: a, type: conv, out_channels: 8, kernel: 3, padding: 1}\n"
+			   "  - {name: b, type: conv, out_channels: 8, kernel: 3, padding: 1}\n";
+	struct wl_network net;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load_string(&net, "twice.yaml", text, &err), 0);
+	struct energy_table t = eyeriss_table();
+	struct arch a = small_arch(ARCH_DF_RS);
+	struct net_eval_opts o = {OBJ_ENERGY, 1, NULL};
+	struct net_result r;
+	CU_ASSERT_EQUAL_FATAL(mapper_network_eval(&a, &t, &net, NULL, NULL, 2, &o, &r, &err), 0);
+	CU_ASSERT_FATAL(r.ok && r.n == 2);
+	struct access_bits bits = access_bits_default(&a);
+	struct access_layer_in in = mapper_layer_in(&net, NULL, 1, 2);
+	struct mapper_opts mo = {OBJ_ENERGY, 1, false};
+	struct access_layer_result alone;
+	struct mapper_stats st = {0};
+	CU_ASSERT_EQUAL_FATAL(mapper_search_layer(&a, &t, &bits, &in, ARCH_DF_RS, &mo, &alone, &st,
+						  &err), 0);
+	CU_ASSERT_EQUAL(memcmp(&alone.map, &r.layers[1].r.map, sizeof alone.map), 0);
+	CU_ASSERT_EQUAL(alone.energy_total, r.layers[1].r.energy_total);
+	CU_ASSERT_EQUAL(alone.cycles, r.layers[1].r.cycles);
+	CU_ASSERT_EQUAL(r.layers[0].r.energy_total, r.layers[1].r.energy_total);
+	CU_ASSERT_EQUAL(r.stats.evaluated, st.evaluated); /* one search, not two */
+	net_result_deinit(&r);
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
+	{"layers with the same shape and costs are searched once", test_repeated_layers},
 	{"FC layers are CONV layers over their input map", test_fc_as_conv},
 	{"mapper best <= 3000 sampled mappings, every dataflow", test_mapper_beats_samples},
 	{"the DRAM bound returns the exhaustive answer", test_bound_is_exact},
