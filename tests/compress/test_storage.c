@@ -1,10 +1,12 @@
 /* Storage accounting: the formula on a hand-worked layer, and Deep
  * Compression's Table 2 (LeNet-300-100, Han's densities, 6-bit weights, 5-bit
  * indices) reproduced with random masks. */
+#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "compress/storage.h"
@@ -118,7 +120,46 @@ static void test_shipped_profile(void)
 	wl_network_deinit(&net);
 }
 
+/* storage_mask_random keeps the same groups gsl_ran_choose chooses with the
+ * same generator state, whatever the sizes. */
+static void test_mask_matches_gsl_choose(void)
+{
+	gsl_rng *a = gsl_rng_alloc(gsl_rng_mt19937), *b = gsl_rng_alloc(gsl_rng_mt19937);
+	for (unsigned long seed = 1; seed <= 20; seed++) {
+		gsl_rng_set(a, seed);
+		gsl_rng_set(b, seed);
+		struct prune_groups g = {.rows = 1 + seed % 7, .row_len = 10 + seed * 13,
+					 .width = 1 + seed % 4};
+		uint64_t n = prune_groups_count(&g), per_row = (g.row_len + g.width - 1) / g.width;
+		double density = 0.05 * (double)seed;
+		uint64_t keep = (uint64_t)llround(density * (double)n);
+		keep = keep < 1 ? 1 : keep > n ? n : keep;
+		uint8_t *mask = malloc(g.rows * g.row_len), *want = calloc(g.rows * g.row_len, 1);
+		uint64_t *all = malloc(n * sizeof *all), *chosen = malloc(keep * sizeof *chosen);
+		for (uint64_t k = 0; k < n; k++)
+			all[k] = k;
+		gsl_ran_choose(b, chosen, keep, all, n, sizeof *all);
+		for (uint64_t i = 0; i < keep; i++) {
+			uint64_t r = chosen[i] / per_row, c0 = (chosen[i] % per_row) * g.width;
+			for (uint64_t c = c0; c < c0 + g.width && c < g.row_len; c++)
+				want[r * g.row_len + c] = 1;
+		}
+		struct sim_err err;
+		CU_ASSERT_EQUAL(storage_mask_random(&g, density, a, mask, &err), 0);
+		CU_ASSERT_EQUAL(memcmp(mask, want, g.rows * g.row_len), 0);
+		/* and the generators are left in the same state */
+		CU_ASSERT_EQUAL(gsl_rng_get(a), gsl_rng_get(b));
+		free(mask);
+		free(want);
+		free(all);
+		free(chosen);
+	}
+	gsl_rng_free(a);
+	gsl_rng_free(b);
+}
+
 static const struct test_case cases[] = {
+	{"random masks keep what gsl_ran_choose chooses", test_mask_matches_gsl_choose},
 	{"accounting formula on a hand-worked layer; CSV rows", test_hand_worked},
 	{"LeNet-300-100 P+Q rates match Deep Compression Table 2", test_table2},
 	{"the shipped Han profile gives the published 3.1% total", test_shipped_profile},

@@ -161,7 +161,51 @@ static void test_resnet18(void)
 	wl_network_deinit(&net);
 }
 
+/* GoogLeNet (Szegedy et al. 2015, Table 1): recounted from the table's
+ * columns, and the 6.99 M weights of the CVPR 2017 energy-aware pruning
+ * table (REFERENCE section 8). */
+static void test_googlenet(void)
+{
+	struct wl_network net;
+	struct totals got = load_totals("configs/networks/googlenet.yaml", &net);
+	/* #1x1, #3x3 reduce, #3x3, #5x5 reduce, #5x5, pool proj, map size */
+	static const uint64_t inc[9][7] = {
+		{64, 96, 128, 16, 32, 32, 28},    {128, 128, 192, 32, 96, 64, 28},
+		{192, 96, 208, 16, 48, 64, 14},   {160, 112, 224, 24, 64, 64, 14},
+		{128, 128, 256, 24, 64, 64, 14},  {112, 144, 288, 32, 64, 64, 14},
+		{256, 160, 320, 32, 128, 128, 14}, {256, 160, 320, 32, 128, 128, 7},
+		{384, 192, 384, 48, 128, 128, 7},
+	};
+	struct totals want = {0, 0};
+	conv(&want, 3, 64, 7, 1, 112);
+	conv(&want, 64, 64, 1, 1, 56);
+	conv(&want, 64, 192, 3, 1, 56);
+	uint64_t cin = 192;
+	for (int i = 0; i < 9; i++) {
+		const uint64_t *m = inc[i];
+		conv(&want, cin, m[0], 1, 1, m[6]);
+		conv(&want, cin, m[1], 1, 1, m[6]);
+		conv(&want, m[1], m[2], 3, 1, m[6]);
+		conv(&want, cin, m[3], 1, 1, m[6]);
+		conv(&want, m[3], m[4], 5, 1, m[6]);
+		conv(&want, cin, m[5], 1, 1, m[6]);
+		cin = m[0] + m[2] + m[4] + m[5];
+	}
+	conv(&want, 1024, 1000, 1, 1, 1);
+	CU_ASSERT_EQUAL(got.weights, want.weights);
+	CU_ASSERT_EQUAL(got.macs, want.macs);
+	CU_ASSERT(got.weights >= 6985000 && got.weights < 6995000); /* 6.99 M */
+	int cat = wl_network_find(&net, "i5b_concat");
+	CU_ASSERT_FATAL(cat >= 0);
+	CU_ASSERT(net.layers[cat].out.c == 1024 && net.layers[cat].out.h == 7);
+	CU_ASSERT_EQUAL(net.layers[wl_network_find(&net, "pool2")].out.h, 28);
+	CU_ASSERT_EQUAL(net.layers[net.n_layers - 1].out.c, 1000);
+	CU_ASSERT_FALSE(wl_network_is_chain(&net));
+	wl_network_deinit(&net);
+}
+
 static const struct test_case cases[] = {
+	{"GoogLeNet: inception modules and 6.99 M weights", test_googlenet},
 	{"VGG-16: hand count and published totals", test_vgg16},
 	{"SqueezeNet v1.0: fire modules and 1.25 M parameters", test_squeezenet},
 	{"MobileNet v1: depthwise layers, 4.2 M weights, 569 M MACs", test_mobilenet},
