@@ -85,7 +85,7 @@ $(BUILD)/test_suites.h: $(TEST_SRC)
 	@cmp -s $@.tmp $@ || mv $@.tmp $@; rm -f $@.tmp
 
 $(BUILD)/tests/main.o: $(BUILD)/test_suites.h
-$(TEST_OBJ): CFLAGS += -Itests -I$(BUILD)
+$(TEST_OBJ): CFLAGS += -Itests -I$(BUILD) -DESIM_MPI=$(if $(filter 1,$(HAVE_MPI)),1,0)
 
 $(BUILD)/esim-tests: $(TEST_OBJ) $(BUILD)/libesim.a
 	@echo "LD $@"

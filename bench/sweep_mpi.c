@@ -9,11 +9,14 @@
  * machine's cores share them), the fixed cost of starting (the same
  * command once more, with every point already done), and rank 0's
  * coordinator time per row received from another rank, which bounds how
- * many ranks one coordinator can serve. Needs mpirun (Open MPI); the esim
+ * many ranks one coordinator can serve. CPU seconds of all processes over
+ * the reference's show the cost of MPI itself (start-up, waiting, messages)
+ * apart from the load of other users. Needs mpirun (Open MPI); the esim
  * binary is found beside the benchmark's folder (build/bench/.. = build). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,12 +40,24 @@ static double now_s(void)
 	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Runs cmd (output to log); wall seconds, or -1 when it failed. */
-static double timed(const char *cmd)
+/* CPU seconds (user + system) of every finished child process and its
+ * descendants (mpirun waits for its ranks, so theirs are counted). */
+static double children_cpu_s(void)
 {
-	double t0 = now_s();
+	struct rusage ru;
+	getrusage(RUSAGE_CHILDREN, &ru);
+	return (double)ru.ru_utime.tv_sec + 1e-6 * (double)ru.ru_utime.tv_usec +
+	       (double)ru.ru_stime.tv_sec + 1e-6 * (double)ru.ru_stime.tv_usec;
+}
+
+/* Runs cmd (output to log); wall seconds, or -1 when it failed; *cpu gets
+ * the CPU seconds it used. */
+static double timed(const char *cmd, double *cpu)
+{
+	double t0 = now_s(), c0 = children_cpu_s();
 	int rc = system(cmd);
 	double t = now_s() - t0;
+	*cpu = children_cpu_s() - c0;
 	if (rc != 0) {
 		fprintf(stderr, "sweep_mpi: failed (%d): %s\n", rc, cmd);
 		return -1;
@@ -87,7 +102,8 @@ int main(int argc, char **argv)
 
 	enum { N_CONF = 4 };
 	static const int ranks[N_CONF] = {0, 1, 2, 4}; /* 0: the reference, no MPI */
-	double wall[N_CONF][REPEATS], start[N_CONF][REPEATS], coord_ms[REPEATS * N_CONF];
+	double wall[N_CONF][REPEATS], cpu[N_CONF][REPEATS], start[N_CONF][REPEATS],
+		coord_ms[REPEATS * N_CONF], ignored;
 	size_t n_coord = 0;
 	for (int rep = 0; rep < REPEATS; rep++) {
 		for (int c = 0; c < N_CONF; c++) {
@@ -99,7 +115,7 @@ int main(int argc, char **argv)
 				 "rm -rf %s/out && %s%s sweep %s --results %s/out --no-plots --quiet "
 				 "--jobs 1 > %s 2>&1",
 				 dir, launcher, esim, yaml, dir, log);
-			wall[c][rep] = timed(cmd);
+			wall[c][rep] = timed(cmd, &cpu[c][rep]);
 			double cs, rows;
 			if (ranks[c] > 1 && coordinator_stats(log, &cs, &rows) && rows > 0)
 				coord_ms[n_coord++] = 1e3 * cs / rows;
@@ -107,23 +123,28 @@ int main(int argc, char **argv)
 			snprintf(cmd, sizeof cmd,
 				 "%s%s sweep %s --results %s/out --no-plots --quiet --jobs 1 > %s 2>&1",
 				 launcher, esim, yaml, dir, log);
-			start[c][rep] = timed(cmd);
+			start[c][rep] = timed(cmd, &ignored);
 			if (wall[c][rep] < 0 || start[c][rep] < 0)
 				return 1;
 		}
 	}
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	gsl_sort(wall[0], 1, REPEATS);
+	gsl_sort(cpu[0], 1, REPEATS);
 	double ref = gsl_stats_median_from_sorted_data(wall[0], 1, REPEATS);
+	double ref_cpu = gsl_stats_median_from_sorted_data(cpu[0], 1, REPEATS);
 	printf("energy-only sweep, %d LeNet-5 points, median of %d, machine with %ld cores "
-	       "(shared: other users' load is in every figure)\n",
+	       "(shared: other users' load is in every figure)\n"
+	       "CPU x: CPU seconds of all processes (mpirun and every rank) over the reference's\n",
 	       POINTS, REPEATS, cores);
-	printf("%-28s %9s %9s %8s %10s %10s\n", "run", "wall s", "start s", "speed-up",
-	       "eff./rank", "eff./core");
+	printf("%-24s %8s %8s %8s %9s %9s %8s %8s\n", "run", "wall s", "range", "start s",
+	       "speed-up", "eff/rank", "eff/core", "CPU x");
 	for (int c = 0; c < N_CONF; c++) {
 		gsl_sort(wall[c], 1, REPEATS);
+		gsl_sort(cpu[c], 1, REPEATS);
 		gsl_sort(start[c], 1, REPEATS);
 		double t = gsl_stats_median_from_sorted_data(wall[c], 1, REPEATS);
+		double tc = gsl_stats_median_from_sorted_data(cpu[c], 1, REPEATS);
 		double st = gsl_stats_median_from_sorted_data(start[c], 1, REPEATS);
 		char name[64];
 		if (ranks[c])
@@ -132,8 +153,10 @@ int main(int argc, char **argv)
 			snprintf(name, sizeof name, "one process, --jobs 1");
 		int n = ranks[c] ? ranks[c] : 1;
 		int used = n < cores ? n : (int)cores;
-		printf("%-28s %9.2f %9.2f %8.2f %10.2f %10.2f\n", name, t, st, ref / t, ref / t / n,
-		       ref / t / used);
+		char range[32];
+		snprintf(range, sizeof range, "%.1f-%.1f", wall[c][0], wall[c][REPEATS - 1]);
+		printf("%-24s %8.2f %8s %8.2f %9.2f %9.2f %8.2f %8.2f\n", name, t, range, st, ref / t,
+		       ref / t / n, ref / t / used, tc / ref_cpu);
 	}
 	if (n_coord) {
 		gsl_sort(coord_ms, 1, n_coord);

@@ -59,8 +59,8 @@ static void progress_point(struct run *r, const char *id, const char *origin, do
 		fprintf(stderr, "\r\033[K[%s] %zu/%zu points%s, %s elapsed, ETA %s", r->e->name,
 			r->done, r->total, ranks, elapsed, eta);
 	else
-		fprintf(stderr, "%s: point %zu/%zu %s accuracy %.2f energy %.4g%s (%s elapsed, ETA %s)\n",
-			r->e->name, r->done, r->total, id, acc, energy, where, elapsed, eta);
+		fprintf(stderr, "%s: point %zu/%zu %s accuracy %.2f energy %.4g%s%s (%s elapsed, ETA %s)\n",
+			r->e->name, r->done, r->total, id, acc, energy, where, ranks, elapsed, eta);
 	if (r->o->progress_tty && r->done == r->total)
 		fputc('\n', stderr);
 }
