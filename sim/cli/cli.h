@@ -29,5 +29,6 @@ int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 #endif

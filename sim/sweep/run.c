@@ -4,11 +4,12 @@
  * The plots are not drawn here (the sweep sits below report/): the caller
  * draws them from results.csv.
  *
- * Accuracy sweeps (a dataset is given): the training set loses val_images
- * images (a seeded split) that decide the pruning; the test set is only used
- * to report accuracy. The baseline is trained once with the base point's
- * training fields and kept as <results_dir>/baseline.ckpt; a later run reuses
- * it when its network hash and training metadata match. Points that differ
+ * Accuracy sweeps (a dataset is given): for each seed of the points (a
+ * cohort, baseline.c), the training set loses val_images images (a split
+ * drawn from the seed) that decide the pruning; the test set is only used to
+ * report accuracy. Each seed's baseline is trained once with the base point's
+ * training fields and kept as a checkpoint in the results folder; a later run
+ * reuses it when its network hash and training metadata match. Points that differ
  * only in wbits/abits form one group: the group prunes once (pruning sees the
  * hardware at its native word width), then each point quantises the pruned
  * weights linearly to its wbits, quantises the CONV/FC inputs to its abits at
@@ -35,7 +36,6 @@
 #include <unistd.h>
 
 #include "core/mem.h"
-#include "nn/checkpoint.h"
 #include "sweep/pareto.h"
 #include "sweep/baseline.h"
 #include "sweep/run_points.h"
@@ -206,7 +206,7 @@ int sweep_run_open(struct run *r, struct sweep_experiment *e, const char *experi
 	else
 		snprintf(s->results_csv, sizeof s->results_csv, "%s/results.csv", dir);
 	snprintf(s->name, sizeof s->name, "%s", e->name);
-	snprintf(r->ckpt, sizeof r->ckpt, "%s/baseline.ckpt", dir);
+	snprintf(r->dir, sizeof r->dir, "%s", dir);
 
 	size_t n_cols = 1 + e->n_axes + SWEEP_N_METRICS;
 	const char **cols = sim_calloc(n_cols, sizeof *cols, err);
@@ -241,24 +241,36 @@ int sweep_run_open(struct run *r, struct sweep_experiment *e, const char *experi
 	return 0;
 }
 
+/* Cohorts this run needs: those of the points it runs, and, in one
+ * process, those whose baseline row is missing. A shard trains (or reuses)
+ * only the baselines of its own points; each writes their rows, and merging
+ * keeps one. */
+static void cohorts_needed(struct run *r)
+{
+	if (r->o->shard_count <= 1)
+		return;
+	for (size_t k = 0; k < r->n_cohorts; k++)
+		r->cohorts[k].needed = false;
+	for (size_t i = 0; i < r->total; i++)
+		sweep_cohort_of(r, r->e->points[r->members[i]].seed)->needed = true;
+}
+
 int sweep_run_prepare(struct run *r, int train_threads, struct sim_err *err)
 {
-	if (!r->accuracy_sweep || r->total + (sweep_results_find(&r->res, "baseline") < 0) == 0)
+	if (!r->accuracy_sweep)
 		return 0;
-	int rc = sweep_data_load(r, err);
-	if (!rc)
-		rc = sweep_baseline_train(r, train_threads, err);
-	if (rc)
-		return rc;
-	struct nn_ckpt_meta meta;
-	struct nn_model m;
-	rc = nn_checkpoint_load(&m, &meta, r->ckpt, 64, 1, err);
-	nn_model_deinit(&m);
-	if (rc)
-		return rc;
-	r->baseline_test_acc = 100.0 * meta.test_accuracy;
+	int rc = sweep_cohorts_init(r, err);
+	if (!rc) {
+		cohorts_needed(r);
+		rc = sweep_data_load(r, err);
+	}
+	for (size_t k = 0; !rc && k < r->n_cohorts; k++) {
+		struct cohort *c = &r->cohorts[k];
+		if (c->needed && !(rc = sweep_baseline_train(r, c, train_threads, err)))
+			rc = sweep_baseline_row(r, c, err);
+	}
 	r->t0 = sweep_now_s();
-	return sweep_baseline_row(r, err);
+	return rc;
 }
 
 int sweep_run_close(struct run *r, struct sweep_summary *s, struct sim_err *err)
@@ -274,8 +286,12 @@ int sweep_run_close(struct run *r, struct sweep_summary *s, struct sim_err *err)
 void sweep_run_deinit(struct run *r)
 {
 	sweep_results_deinit(&r->res);
-	nn_dataset_deinit(&r->train);
-	nn_dataset_deinit(&r->val);
+	for (size_t k = 0; k < r->n_cohorts; k++) {
+		nn_dataset_deinit(&r->cohorts[k].train);
+		nn_dataset_deinit(&r->cohorts[k].val);
+		nn_dataset_deinit(&r->cohorts[k].check);
+	}
+	free(r->cohorts);
 	nn_dataset_deinit(&r->test);
 	free(r->members);
 	free(r->group_start);

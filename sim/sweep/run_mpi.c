@@ -7,9 +7,10 @@
  *   worker -> 0  HELLO  its host, pid and a fingerprint of the experiment it
  *                       loaded (point count and a hash of every point id):
  *                       every rank must see the same experiment
- *   0 -> worker  CKPT   accuracy sweeps: the baseline checkpoint's bytes,
- *                       once per rank, before its first group; the worker
- *                       caches them in a private temporary folder
+ *   0 -> worker  CKPT   accuracy sweeps: a seed's baseline checkpoint (the
+ *                       seed, then the file's bytes), once per rank and
+ *                       seed, before the rank's first group of that seed;
+ *                       the worker caches it in a private temporary folder
  *   0 -> worker  WORK   a group: the indices of its points (a pruning run
  *                       and its bit variants, or one energy-only point)
  *   worker -> 0  ROW    each finished point: point index, accuracy, energy
@@ -127,9 +128,10 @@ struct coord {
 	struct run *r;
 	int size, stopped;
 	char (*origin)[MPI_MAX_PROCESSOR_NAME + 32]; /* "rank k (host)" */
-	bool *has_ckpt, *busy;
-	char *ckpt;
-	size_t ckpt_len;
+	bool *busy;
+	bool *has_ckpt;   /* [rank * cohorts + cohort]: CKPT sent */
+	char **ckpt;      /* per cohort: the seed and the checkpoint's bytes, read once */
+	size_t *ckpt_len;
 	struct hello mine;
 	double handling_s; /* wall time spent on workers' messages */
 	size_t rows;       /* rows received and recorded */
@@ -154,21 +156,46 @@ static void set_busy(struct coord *c, int k, bool busy)
 	pthread_mutex_unlock(&c->r->lock);
 }
 
+static int slurp(const char *path, size_t head, char **buf, size_t *len, struct sim_err *err);
+
+/* Sends rank k the baseline checkpoint of the seed of the group at points
+ * unless it has it (reading the file on first use). */
+static int send_ckpt(struct coord *c, int k, const size_t *points, struct sim_err *err)
+{
+	struct run *r = c->r;
+	uint64_t seed = r->e->points[points[0]].seed;
+	size_t ci = (size_t)(sweep_cohort_of(r, seed) - r->cohorts);
+	bool *sent = &c->has_ckpt[(size_t)k * r->n_cohorts + ci];
+	if (*sent)
+		return 0;
+	if (!c->ckpt[ci]) {
+		int rc = slurp(r->cohorts[ci].ckpt, sizeof seed, &c->ckpt[ci], &c->ckpt_len[ci], err);
+		if (rc)
+			return rc;
+		memcpy(c->ckpt[ci], &seed, sizeof seed);
+	}
+	send_bytes(c->ckpt[ci], c->ckpt_len[ci], k, TAG_CKPT);
+	*sent = true;
+	return 0;
+}
+
 /* Hands rank k its next group, or stops it. */
 static void serve(struct coord *c, int k)
 {
-	size_t g;
+	size_t g, n;
 	set_busy(c, k, false);
 	if (!sweep_run_take(c->r, &g)) {
 		stop_rank(c, k);
 		return;
 	}
-	if (c->r->accuracy_sweep && !c->has_ckpt[k]) {
-		send_bytes(c->ckpt, c->ckpt_len, k, TAG_CKPT);
-		c->has_ckpt[k] = true;
-	}
-	size_t n;
 	const size_t *points = sweep_run_group(c->r, g, &n);
+	struct sim_err err;
+	int rc = c->r->accuracy_sweep ? send_ckpt(c, k, points, &err) : 0;
+	if (rc) {
+		sweep_run_fail(c->r, rc, &err);
+		stop_rank(c, k);
+		return;
+	}
 	MPI_Send(points, (int)n, MPI_UINT64_T, k, TAG_WORK, MPI_COMM_WORLD);
 	set_busy(c, k, true);
 }
@@ -287,20 +314,21 @@ static void *local_worker(void *arg)
 	return NULL;
 }
 
-static int slurp(const char *path, char **buf, size_t *len, struct sim_err *err)
+/* Reads path into a new buffer after head free bytes; *len counts both. */
+static int slurp(const char *path, size_t head, char **buf, size_t *len, struct sim_err *err)
 {
 	FILE *f = fopen(path, "rb");
 	if (!f)
 		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open");
 	int rc = 0;
 	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-	if (n < 0 || n > INT_MAX)
+	if (n < 0 || n > INT_MAX - (long)head)
 		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot send: not a file under 2 GiB");
-	else if (!(*buf = sim_malloc((size_t)n + 1, err)))
+	else if (!(*buf = sim_malloc(head + (size_t)n + 1, err)))
 		rc = SIM_ERR_NOMEM;
-	else if (fseek(f, 0, SEEK_SET) != 0 || fread(*buf, 1, (size_t)n, f) != (size_t)n)
+	else if (fseek(f, 0, SEEK_SET) != 0 || fread(*buf + head, 1, (size_t)n, f) != (size_t)n)
 		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "read failed");
-	*len = (size_t)(n > 0 ? n : 0);
+	*len = head + (size_t)(n > 0 ? n : 0);
 	fclose(f);
 	return rc;
 }
@@ -332,17 +360,19 @@ static int run_root(const char *path, const struct sweep_run_opts *o, int size, 
 	int rc = sweep_run_open(&r, &e, path, o, s, err);
 	r.ranks = (size_t)size;
 	c.origin = sim_calloc((size_t)size, sizeof *c.origin, err);
-	c.has_ckpt = sim_calloc((size_t)size, sizeof *c.has_ckpt, err);
 	c.busy = sim_calloc((size_t)size, sizeof *c.busy, err);
-	if (!rc && (!c.origin || !c.has_ckpt || !c.busy))
+	if (!rc && (!c.origin || !c.busy))
 		rc = SIM_ERR_NOMEM;
 	if (!rc && threaded < MPI_THREAD_FUNNELED)
 		rc = sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
 				 "the MPI library offers no thread support (MPI_THREAD_FUNNELED)");
 	if (!rc)
 		rc = sweep_run_prepare(&r, train_threads, err);
-	if (!rc && r.accuracy_sweep && r.n_groups > 0 && size > 1)
-		rc = slurp(r.ckpt, &c.ckpt, &c.ckpt_len, err);
+	size_t nc = r.n_cohorts;
+	if (!rc && (!(c.has_ckpt = sim_calloc((size_t)size * nc + 1, sizeof *c.has_ckpt, err)) ||
+		    !(c.ckpt = sim_calloc(nc + 1, sizeof *c.ckpt, err)) ||
+		    !(c.ckpt_len = sim_calloc(nc + 1, sizeof *c.ckpt_len, err))))
+		rc = SIM_ERR_NOMEM;
 	fingerprint(&e, &c.mine);
 	if (rc)
 		sweep_run_fail(&r, rc, err);
@@ -364,7 +394,10 @@ static int run_root(const char *path, const struct sweep_run_opts *o, int size, 
 	free(c.origin);
 	free(c.has_ckpt);
 	free(c.busy);
+	for (size_t k = 0; c.ckpt && k < nc; k++)
+		free(c.ckpt[k]);
 	free(c.ckpt);
+	free(c.ckpt_len);
 	sweep_run_deinit(&r);
 	sweep_experiment_deinit(&e);
 	return rc;
@@ -400,35 +433,59 @@ struct worker {
 	struct run r;
 	struct sweep_experiment e;
 	struct sweep_run_opts o;
-	char cache_dir[512];
+	char cache_dir[300];
 	int rc;                /* the first failure, reported at the next request */
 	struct sim_err err;
 };
 
-/* Stores the baseline checkpoint rank 0 sent in a private folder and reads
- * its test accuracy (the accuracy floor of every row). */
-static int cache_ckpt(struct worker *w, int rank, const char *buf, size_t len, struct sim_err *err)
+/* The accuracy sweep's data on a worker rank: every seed's split (rank 0
+ * decides which groups it gets), and the private folder the baselines rank 0
+ * sends are kept in (each cohort's checkpoint path points into it). */
+static int worker_data(struct worker *w, int rank, struct sim_err *err)
 {
 	const char *tmp = getenv("TMPDIR");
 	snprintf(w->cache_dir, sizeof w->cache_dir, "%s/esim-rank%d-XXXXXX", tmp ? tmp : "/tmp", rank);
 	if (!mkdtemp(w->cache_dir)) {
 		w->cache_dir[0] = '\0';
 		return sim_err_set(err, SIM_ERR_IO, tmp ? tmp : "/tmp", 0, 0,
-				   "cannot create a folder for the baseline checkpoint");
+				   "cannot create a folder for the baseline checkpoints");
 	}
-	snprintf(w->r.ckpt, sizeof w->r.ckpt, "%s/baseline.ckpt", w->cache_dir);
-	FILE *f = fopen(w->r.ckpt, "wb");
-	bool ok = f && fwrite(buf, 1, len, f) == len;
+	snprintf(w->r.dir, sizeof w->r.dir, "%s", w->cache_dir);
+	int rc = sweep_baseline_check(&w->e, err);
+	if (!rc)
+		rc = sweep_cohorts_init(&w->r, err);
+	if (!rc)
+		rc = sweep_data_load(&w->r, err);
+	return rc;
+}
+
+/* Stores a baseline checkpoint rank 0 sent (the seed, then the file) and
+ * reads its test accuracy (the accuracy floor of its seed's rows). */
+static int cache_ckpt(struct worker *w, const char *buf, size_t len, struct sim_err *err)
+{
+	uint64_t seed;
+	struct cohort *c = NULL;
+	if (len >= sizeof seed) {
+		memcpy(&seed, buf, sizeof seed);
+		for (size_t k = 0; k < w->r.n_cohorts; k++)
+			if (w->r.cohorts[k].seed == seed)
+				c = &w->r.cohorts[k];
+	}
+	if (!c)
+		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
+				   "a baseline for a seed this rank has no data for");
+	FILE *f = fopen(c->ckpt, "wb");
+	bool ok = f && fwrite(buf + sizeof seed, 1, len - sizeof seed, f) == len - sizeof seed;
 	if (f && fclose(f) != 0)
 		ok = false;
 	if (!ok)
-		return sim_err_set(err, SIM_ERR_IO, w->r.ckpt, 0, 0, "cannot write");
+		return sim_err_set(err, SIM_ERR_IO, c->ckpt, 0, 0, "cannot write");
 	struct nn_model m;
 	struct nn_ckpt_meta meta;
-	int rc = nn_checkpoint_load(&m, &meta, w->r.ckpt, 64, 1, err);
+	int rc = nn_checkpoint_load(&m, &meta, c->ckpt, 64, 1, err);
 	nn_model_deinit(&m);
 	if (rc == 0)
-		w->r.baseline_test_acc = 100.0 * meta.test_accuracy;
+		c->baseline_test_acc = 100.0 * meta.test_accuracy;
 	return rc;
 }
 
@@ -457,8 +514,8 @@ static void run_worker(const char *path, const struct sweep_run_opts *o, int ran
 	if (!rc) {
 		r->accuracy_sweep = w->e.base.dataset[0] != '\0';
 		fingerprint(&w->e, &h);
-		if (r->accuracy_sweep && !(rc = sweep_baseline_check(&w->e, &w->err)))
-			rc = sweep_data_load(r, &w->err);
+		if (r->accuracy_sweep)
+			rc = worker_data(w, rank, &w->err);
 	}
 	if (rc) {
 		send_fail(&w->err);
@@ -477,7 +534,7 @@ static void run_worker(const char *path, const struct sweep_run_opts *o, int ran
 			stop = true;
 		} else if (st.MPI_TAG == TAG_CKPT) {
 			if (!w->rc)
-				w->rc = cache_ckpt(w, rank, buf, (size_t)len, &w->err);
+				w->rc = cache_ckpt(w, buf, (size_t)len, &w->err);
 		} else if (st.MPI_TAG == TAG_WORK) {
 			if (!w->rc)
 				w->rc = sweep_points_run(r, (const size_t *)(const void *)buf,
@@ -490,7 +547,8 @@ static void run_worker(const char *path, const struct sweep_run_opts *o, int ran
 		free(buf);
 	}
 	if (w->cache_dir[0]) {
-		unlink(r->ckpt);
+		for (size_t k = 0; k < r->n_cohorts; k++)
+			unlink(r->cohorts[k].ckpt);
 		rmdir(w->cache_dir);
 	}
 	sweep_run_deinit(r);

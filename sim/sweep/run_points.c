@@ -111,10 +111,56 @@ static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *if
 	return rc;
 }
 
+/* The baseline's layers by share of the simulated energy and by share of the
+ * weights, the two orders energy-aware and magnitude pruning take them in. */
+static void say_layer_orders(struct run *r, const struct cohort *c, const struct nn_model *m,
+			     const struct net_result *en)
+{
+	if (r->o->quiet || !en->ok || en->energy_total <= 0)
+		return;
+	int n = en->n < 64 ? en->n : 64, by_e[64], by_w[64];
+	double wsum = 0, share_e[64], share_w[64];
+	for (int k = 0; k < n; k++)
+		wsum += (double)m->layers[en->layers[k].layer].weight.n;
+	for (int k = 0; k < n; k++) {
+		share_e[k] = 100.0 * en->layers[k].r.energy_total / en->energy_total;
+		share_w[k] = wsum > 0 ? 100.0 * (double)m->layers[en->layers[k].layer].weight.n / wsum
+				      : 0;
+		by_e[k] = by_w[k] = k;
+	}
+	for (int a = 1; a < n; a++) /* insertion sorts, stable: a handful of layers */
+		for (int b = a; b > 0; b--) {
+			int t;
+			if (share_e[by_e[b]] > share_e[by_e[b - 1]]) {
+				t = by_e[b], by_e[b] = by_e[b - 1], by_e[b - 1] = t;
+			}
+			if (share_w[by_w[b]] > share_w[by_w[b - 1]]) {
+				t = by_w[b], by_w[b] = by_w[b - 1], by_w[b - 1] = t;
+			}
+		}
+	char oe[1024], ow[1024];
+	size_t ae = 0, aw = 0;
+	for (int k = 0; k < n && ae < sizeof oe && aw < sizeof ow; k++) {
+		const char *ne = m->net.layers[en->layers[by_e[k]].layer].name;
+		const char *nw = m->net.layers[en->layers[by_w[k]].layer].name;
+		ae += (size_t)snprintf(oe + ae, sizeof oe - ae, "%s%s %.1f%%", k ? " > " : "", ne,
+				       share_e[by_e[k]]);
+		aw += (size_t)snprintf(ow + aw, sizeof ow - aw, "%s%s %.1f%%", k ? " > " : "", nw,
+				       share_w[by_w[k]]);
+	}
+	bool same = true;
+	for (int k = 0; k < n; k++)
+		same &= by_e[k] == by_w[k];
+	sweep_progress_line(r, "seed %llu baseline layers by energy share: %s",
+			    (unsigned long long)c->seed, oe);
+	sweep_progress_line(r, "seed %llu baseline layers by weight share: %s (%s order)",
+			    (unsigned long long)c->seed, ow, same ? "the same" : "a different");
+}
+
 /* Test accuracy, simulation and storage of the model as it is; appends the row. */
-int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
-			const struct sweep_point *p, size_t point, const char *id,
-			struct sim_err *err)
+int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
+		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
+		       const char *id, struct sim_err *err)
 {
 	struct nn_eval ev;
 	struct wl_sparsity sp;
@@ -122,12 +168,12 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 	struct net_result en;
 	memset(&en, 0, sizeof en);
 	/* Activation bits: inference on the quantised grid (0 = float). */
-	uint64_t calib = r->train.n < ACTIVATION_SAMPLES ? r->train.n : ACTIVATION_SAMPLES;
-	int rc = nn_model_set_act_quant(m, p->abits, r->train.images, calib, err);
+	uint64_t calib = c->train.n < ACTIVATION_SAMPLES ? c->train.n : ACTIVATION_SAMPLES;
+	int rc = nn_model_set_act_quant(m, p->abits, c->train.images, calib, err);
 	if (!rc)
 		rc = nn_evaluate(m, &r->test, &ev, err);
 	if (!rc)
-		rc = model_sparsity(m, &r->train, (enum wl_granularity)p->granularity, &sp, err);
+		rc = model_sparsity(m, &c->train, (enum wl_granularity)p->granularity, &sp, err);
 	if (!rc)
 		rc = sweep_simulate(hw, &sp, p->wbits, p->abits, &en, err);
 	double storage = 0, nonzero = 0, weights = 0;
@@ -143,10 +189,13 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
 		weights += (double)L->weight.n;
 	}
+	if (!rc && point == (size_t)-1)
+		say_layer_orders(r, c, m, &en);
 	if (!rc) {
 		struct row_metrics rm = {
+			.seed = c->seed,
 			.accuracy = 100.0 * ev.accuracy,
-			.accuracy_floor = r->baseline_test_acc - p->accuracy_bound,
+			.accuracy_floor = c->baseline_test_acc - p->accuracy_bound,
 			.weights_nonzero = nonzero, .weights = weights, .storage_bits = storage,
 			.en = &en, .hw = hw,
 		};
@@ -176,18 +225,17 @@ struct eap_status {
 	const char *group;
 };
 
-static void on_layer(void *ctx, uint32_t round, const char *layer, double density, double acc)
+/* A step of the pruning procedure, in the log (prefixed with the point's
+ * group, since groups run in parallel). */
+static void on_log(void *ctx, const char *line)
 {
 	struct eap_status *s = ctx;
-	if (s->r->o->progress_tty || s->r->o->quiet)
+	if (s->r->o->quiet)
 		return;
 	pthread_mutex_lock(&s->r->lock);
-	if (isnan(acc))
-		fprintf(stderr, "%s: %s round %u %s stays at density %.4f (no lower density keeps "
-				"the floor)\n", s->r->e->name, s->group, round + 1, layer, density);
-	else
-		fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
-			s->r->e->name, s->group, round + 1, layer, density, acc);
+	if (s->r->o->progress_tty)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: %s: %s\n", s->r->e->name, s->group, line);
 	pthread_mutex_unlock(&s->r->lock);
 }
 
@@ -224,6 +272,7 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 	const struct sweep_experiment *e = r->e;
 	size_t first = points[0];
 	const struct sweep_point *p0 = &e->points[first];
+	const struct cohort *c = sweep_cohort_of(r, p0->seed);
 	struct sweep_hw hw;
 	struct nn_model m;
 	memset(&m, 0, sizeof m);
@@ -232,7 +281,7 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 	if (rc)
 		return rc;
 	uint32_t max_batch = p0->train_batch > 256 ? p0->train_batch : 256;
-	if ((rc = nn_checkpoint_load(&m, NULL, r->ckpt, max_batch, 1, err)))
+	if ((rc = nn_checkpoint_load(&m, NULL, c->ckpt, max_batch, 1, err)))
 		goto done;
 	if (p0->method != SWEEP_NONE) {
 		struct eap_opts o;
@@ -240,6 +289,7 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 		o.method = p0->method == SWEEP_ENERGY_AWARE ? EAP_ENERGY_AWARE : EAP_MAGNITUDE;
 		o.granularity = (enum wl_granularity)p0->granularity;
 		o.accuracy_bound = p0->accuracy_bound;
+		o.decision_margin = p0->decision_margin;
 		o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
 		o.rounds = p0->rounds;
 		o.seed = p0->seed;
@@ -250,17 +300,18 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 		struct energy_ctx ec = {&hw, o.granularity};
 		o.energy = layer_energy_cb;
 		o.energy_ctx = &ec;
-		char label[128];
-		snprintf(label, sizeof label, "%s/%s", sweep_method_names[p0->method],
-			 wl_granularity_names[p0->granularity]);
+		char label[160];
+		snprintf(label, sizeof label, "seed %llu %s/%s bound %g",
+			 (unsigned long long)p0->seed, sweep_method_names[p0->method],
+			 wl_granularity_names[p0->granularity], p0->accuracy_bound);
 		struct eap_status st = {r, label};
-		o.progress = on_layer;
-		o.progress_ctx = &st;
-		struct nn_dataset ft = r->train;
+		o.log = on_log;
+		o.log_ctx = &st;
+		struct nn_dataset ft = c->train;
 		if (ft.n > p0->finetune_images)
 			ft.n = p0->finetune_images;
 		struct eap_result res;
-		if ((rc = eap_prune(&m, &ft, &r->val, &o, &res, err)))
+		if ((rc = eap_prune(&m, &ft, &c->val, c->check.n ? &c->check : NULL, &o, &res, err)))
 			goto done;
 	}
 	if (!(saved = save_weights(&m, err))) {
@@ -273,7 +324,7 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 			if (saved[i])
 				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
 		quantise_weights(&m, e->points[p].wbits);
-		rc = sweep_point_finish(r, &m, &hw, &e->points[p], p, e->ids[p], err);
+		rc = sweep_point_finish(r, c, &m, &hw, &e->points[p], p, e->ids[p], err);
 	}
 done:
 	free_weights(saved, m.n_layers);
@@ -329,7 +380,7 @@ static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	}
 	gsl_rng_free(rng);
 	if (!rc) {
-		struct row_metrics rm = {NAN, NAN, nonzero, weights, storage, &en, &hw};
+		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw};
 		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);
 	}
 	net_result_deinit(&en);

@@ -1,7 +1,7 @@
 /* Sweeps over MPI ranks, end to end through the esim binary ($ESIM_BIN) and
  * `mpirun -np 3`: an energy-only sweep and a tiny training sweep (LeNet-5 on
- * 600 Fashion-MNIST images) give the rows of the same sweep run in one
- * process; an energy-only sweep whose worker rank is killed (SIGKILL), then
+ * 600 Fashion-MNIST images, two seeds) give the rows of the same sweep run
+ * in one process; an energy-only sweep whose worker rank is killed (SIGKILL), then
  * whose rank 0 is killed, then which is started a third time, ends with
  * exactly those rows, nothing lost or duplicated; a failing point is reported
  * and stops the sweep with the rows already made kept. Skipped, with a
@@ -255,15 +255,17 @@ static void test_training_equal(void)
 	snprintf(log, sizeof log, "%s/log", dir);
 	CU_ASSERT_FATAL(copy_idx(dir, "train", 600) && copy_idx(dir, "t10k", 200));
 	char text[1024];
-	/* Three pruning runs (one per granularity) shared by two bit widths each. */
+	/* Two seeds, so two baselines (trained by rank 0, each sent to the ranks
+	 * running its groups), and four pruning runs (seed x granularity) shared
+	 * by two bit widths each. */
 	snprintf(text, sizeof text,
 		 "name: mpi-train\n"
 		 "base: {network: configs/networks/lenet-5.yaml, dataset: %s,\n"
 		 "       arch: configs/arch/eyeriss-chip.yaml, energy: energy-tables/eyeriss-65nm.yaml,\n"
-		 "       seed: 3, train_epochs: 1, train_batch: 32, val_images: 100,\n"
+		 "       train_epochs: 1, train_batch: 32, val_images: 100, check_images: 0,\n"
 		 "       finetune_epochs: 1, finetune_images: 200, rounds: 1,\n"
 		 "       method: magnitude, target_density: 0.5}\n"
-		 "axes:\n  granularity: [0d, 1d, 2d]\n  wbits: [8, 4]\n",
+		 "axes:\n  seed: [3, 4]\n  granularity: [0d, 2d]\n  wbits: [8, 4]\n",
 		 dir);
 	write_text(yaml, text);
 	CU_ASSERT_EQUAL_FATAL(run_single_sweep(yaml, one, log), 0);
@@ -271,7 +273,7 @@ static void test_training_equal(void)
 	char a[120], b[120];
 	snprintf(a, sizeof a, "%s/results.csv", one);
 	snprintf(b, sizeof b, "%s/results.csv", mpi);
-	CU_ASSERT_EQUAL(test_count_rows(a), 7); /* the baseline and 6 points */
+	CU_ASSERT_EQUAL(test_count_rows(a), 10); /* 2 baselines and 8 points */
 	CU_ASSERT(test_same_rows(a, b));
 	remove_dir(dir);
 }
