@@ -361,8 +361,13 @@ static int run_root(const char *path, const struct sweep_run_opts *o, int size, 
 	r.ranks = (size_t)size;
 	c.origin = sim_calloc((size_t)size, sizeof *c.origin, err);
 	c.busy = sim_calloc((size_t)size, sizeof *c.busy, err);
-	if (!rc && (!c.origin || !c.busy))
-		rc = SIM_ERR_NOMEM;
+	if (!c.origin || !c.busy) {
+		/* Without them the workers cannot even be told to stop. */
+		fprintf(stderr, "esim: rank 0: out of memory\n");
+		MPI_Abort(MPI_COMM_WORLD, 1);
+	}
+	for (int k = 0; k < size; k++) /* until its hello names the host */
+		snprintf(c.origin[k], sizeof c.origin[k], "rank %d", k);
 	if (!rc && threaded < MPI_THREAD_FUNNELED)
 		rc = sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
 				 "the MPI library offers no thread support (MPI_THREAD_FUNNELED)");
@@ -383,8 +388,7 @@ static int run_root(const char *path, const struct sweep_run_opts *o, int size, 
 		if (!local_started && size == 1)
 			local_worker(&r);
 	}
-	if (c.origin)
-		coordinate(&c);
+	coordinate(&c);
 	if (local_started)
 		pthread_join(local, NULL);
 	s->ranks = (size_t)size;
