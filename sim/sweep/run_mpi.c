@@ -156,7 +156,24 @@ static void set_busy(struct coord *c, int k, bool busy)
 	pthread_mutex_unlock(&c->r->lock);
 }
 
-static int slurp(const char *path, size_t head, char **buf, size_t *len, struct sim_err *err);
+/* Reads path into a new buffer after head free bytes; *len counts both. */
+static int slurp(const char *path, size_t head, char **buf, size_t *len, struct sim_err *err)
+{
+	FILE *f = fopen(path, "rb");
+	if (!f)
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open");
+	int rc = 0;
+	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+	if (n < 0 || n > INT_MAX - (long)head)
+		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot send: not a file under 2 GiB");
+	else if (!(*buf = sim_malloc(head + (size_t)n + 1, err)))
+		rc = SIM_ERR_NOMEM;
+	else if (fseek(f, 0, SEEK_SET) != 0 || fread(*buf + head, 1, (size_t)n, f) != (size_t)n)
+		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "read failed");
+	*len = head + (size_t)(n > 0 ? n : 0);
+	fclose(f);
+	return rc;
+}
 
 /* Sends rank k the baseline checkpoint of the seed of the group at points
  * unless it has it (reading the file on first use). */
@@ -314,24 +331,6 @@ static void *local_worker(void *arg)
 	return NULL;
 }
 
-/* Reads path into a new buffer after head free bytes; *len counts both. */
-static int slurp(const char *path, size_t head, char **buf, size_t *len, struct sim_err *err)
-{
-	FILE *f = fopen(path, "rb");
-	if (!f)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open");
-	int rc = 0;
-	long n = fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-	if (n < 0 || n > INT_MAX - (long)head)
-		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot send: not a file under 2 GiB");
-	else if (!(*buf = sim_malloc(head + (size_t)n + 1, err)))
-		rc = SIM_ERR_NOMEM;
-	else if (fseek(f, 0, SEEK_SET) != 0 || fread(*buf + head, 1, (size_t)n, f) != (size_t)n)
-		rc = sim_err_set(err, SIM_ERR_IO, path, 0, 0, "read failed");
-	*len = head + (size_t)(n > 0 ? n : 0);
-	fclose(f);
-	return rc;
-}
 
 /* Ranks on this rank's node (collective: every rank calls it at start). */
 static int node_ranks(void)
