@@ -255,12 +255,49 @@ static void restore_best(struct restore_row *rr, const uint8_t *mask, const uint
 	}
 }
 
+void eap_restore_prep_deinit(struct eap_restore_prep *prep)
+{
+	free(prep->q);
+	free(prep->gw0);
+	memset(prep, 0, sizeof *prep);
+}
+
+int eap_restore_prepare(struct eap_restore_prep *prep, const struct eap_stats *st_all,
+			uint32_t n_stats, const float *w0, const float *b0,
+			const struct prune_groups *pg, struct sim_err *err)
+{
+	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
+	const size_t p = st_all[0].n_in + 1;
+	prep->q = sim_malloc(pg->rows * len * sizeof *prep->q, err);
+	prep->gw0 = sim_malloc(pg->rows * len * sizeof *prep->gw0, err);
+	if (!prep->q || !prep->gw0) {
+		eap_restore_prep_deinit(prep);
+		return SIM_ERR_NOMEM;
+	}
+	for (uint64_t r = 0; r < pg->rows; r++) {
+		const struct eap_stats *st = &st_all[r / rows_per_group];
+		const uint64_t o = r % rows_per_group, base = r * len;
+		for (uint64_t a = 0; a < len; a++) {
+			/* G w0 and q = c - G a0 (a0 = [w0; b0]), sums in index order. */
+			double gw = 0.0;
+			for (uint64_t b = 0; b < len; b++)
+				gw += st->gram[a * p + b] * (double)w0[base + b];
+			prep->gw0[base + a] = gw;
+			double ga0 = gw + (b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0);
+			prep->q[base + a] = st->cross[a * st->n_out + o] - ga0;
+		}
+	}
+	return 0;
+}
+
 /* Outputs have separate errors, so each row keeps its own state and only the
- * restored row's candidates change after a step (see eap.h). */
-int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const float *w0,
-		       const float *b0, const uint8_t *mask0, uint8_t *mask,
-		       const struct prune_groups *pg, uint64_t target, uint64_t *restored,
-		       struct sim_err *err)
+ * restored row's candidates change after a step (see eap.h). v = G u starts
+ * from whichever of the removed or the kept weights are fewer: G u directly,
+ * or G w0 - G w_kept (G is symmetric, so its rows serve as columns). */
+int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats,
+		       const struct eap_restore_prep *prep, const float *w0,
+		       const uint8_t *mask0, uint8_t *mask, const struct prune_groups *pg,
+		       uint64_t target, uint64_t *restored, struct sim_err *err)
 {
 	uint64_t n = pg->rows * pg->row_len, kept = prune_mask_kept(mask, n);
 	*restored = 0;
@@ -269,27 +306,32 @@ int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const f
 	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
 	const size_t p = st_all[0].n_in + 1;
 	double *u = sim_malloc(pg->rows * len * sizeof *u, err);
-	double *q = sim_malloc(pg->rows * len * sizeof *q, err);
-	double *v = sim_calloc(pg->rows * len, sizeof *v, err);
+	double *v = sim_malloc(pg->rows * len * sizeof *v, err);
 	struct restore_row *rr = sim_malloc(pg->rows * sizeof *rr, err);
-	int rc = u && q && v && rr ? 0 : SIM_ERR_NOMEM;
+	int rc = u && v && rr ? 0 : SIM_ERR_NOMEM;
 	for (uint64_t r = 0; !rc && r < pg->rows; r++) {
 		const struct eap_stats *st = &st_all[r / rows_per_group];
-		const uint64_t o = r % rows_per_group, base = r * len;
-		double *ur = u + base, *qr = q + base, *vr = v + base;
-		for (uint64_t a = 0; a < len; a++)
-			ur[a] = mask[base + a] ? 0.0 : (double)w0[base + a];
-		for (uint64_t a = 0; a < len; a++) {
-			/* q = c - G a0 and v = G u, every sum in index order. */
-			double ga0 = b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0, gu = 0.0;
-			for (uint64_t b = 0; b < len; b++) {
-				ga0 += st->gram[a * p + b] * (double)w0[base + b];
-				gu += st->gram[a * p + b] * ur[b];
-			}
-			qr[a] = st->cross[a * st->n_out + o] - ga0;
-			vr[a] = gu;
+		const uint64_t base = r * len;
+		double *ur = u + base, *vr = v + base;
+		uint64_t n_kept = 0;
+		for (uint64_t b = 0; b < len; b++) {
+			ur[b] = mask[base + b] ? 0.0 : (double)w0[base + b];
+			n_kept += mask[base + b];
 		}
-		restore_best(&rr[r], mask, mask0, pg, base, ur, qr, vr, st->gram, p);
+		const bool from_kept = n_kept < len - n_kept;
+		if (from_kept)
+			memcpy(vr, prep->gw0 + base, len * sizeof *vr);
+		else
+			memset(vr, 0, len * sizeof *vr);
+		for (uint64_t b = 0; b < len; b++) {
+			const double x = from_kept ? (mask[base + b] ? -(double)w0[base + b] : 0.0) : ur[b];
+			if (x == 0.0)
+				continue;
+			const double *gb = st->gram + b * p;
+			for (uint64_t a = 0; a < len; a++)
+				vr[a] += gb[a] * x;
+		}
+		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
 	}
 	while (!rc && kept < target) {
 		uint64_t r = pg->rows;
@@ -305,15 +347,15 @@ int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const f
 		for (uint64_t c = c0; c < c1; c++) {
 			kept += mask0[base + c] && !mask[base + c];
 			mask[base + c] = mask0[base + c];
+			const double *gc = st->gram + c * p;
 			for (uint64_t a = 0; a < len; a++)
-				vr[a] -= st->gram[a * p + c] * ur[c];
+				vr[a] -= gc[a] * ur[c];
 			ur[c] = 0.0;
 		}
 		(*restored)++;
-		restore_best(&rr[r], mask, mask0, pg, base, ur, q + base, vr, st->gram, p);
+		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
 	}
 	free(u);
-	free(q);
 	free(v);
 	free(rr);
 	return rc;
@@ -327,6 +369,7 @@ struct layer_search {
 	const struct nn_dataset *val;
 	struct prune_groups pg;
 	struct layer_stats ls;
+	struct eap_restore_prep prep; /* energy-aware: G w0 and the residual correlation */
 	uint64_t n;
 	float *w0, *b0;     /* weights and bias at the start of the search */
 	uint8_t *mask0;
@@ -378,8 +421,8 @@ static int try_density(struct layer_search *ls, double d, struct trial *t, struc
 	t->magnitude_density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
 	if (ea) {
 		uint64_t target = (uint64_t)llround(d * (double)ls->n);
-		if (eap_restore_greedy(ls->ls.st, ls->ls.groups, ls->w0, L->bias.n ? ls->b0 : NULL,
-				       ls->mask0, L->weight.mask, &ls->pg, target, &t->restored, err))
+		if (eap_restore_greedy(ls->ls.st, ls->ls.groups, &ls->prep, ls->w0, ls->mask0,
+				       L->weight.mask, &ls->pg, target, &t->restored, err))
 			return SIM_ERR_NOMEM;
 		nn_model_apply_masks(ls->m);
 		if (layer_sq_error(ls, &t->err_pruned, err))
@@ -483,7 +526,9 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 		goto done;
 	}
 	if (o->method == EAP_ENERGY_AWARE &&
-	    (rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)))
+	    ((rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)) ||
+	     (rc = eap_restore_prepare(&ls.prep, ls.ls.st, ls.ls.groups, ls.w0,
+				       L->bias.n ? ls.b0 : NULL, &ls.pg, err))))
 		goto done;
 	double lo = det_log(o->min_density), hi = det_log(cur);
 	struct trial t, best;
@@ -529,6 +574,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 		memcpy(L->bias.value, ls.b_best, L->bias.n * sizeof(float));
 	nn_model_apply_masks(m);
 done:
+	eap_restore_prep_deinit(&ls.prep);
 	layer_stats_deinit(&ls.ls);
 	free(ls.w0);
 	free(ls.w_best);
