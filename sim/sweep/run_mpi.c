@@ -520,12 +520,14 @@ static void run_worker(const char *path, const struct sweep_run_opts *o, int ran
 		if (r->accuracy_sweep)
 			rc = worker_data(w, rank, &w->err);
 	}
+	int name_len;
+	h.pid = (int32_t)getpid();
+	MPI_Get_processor_name(h.host, &name_len);
 	if (rc) {
+		/* Rank 0 has no hello to name the host from. */
+		sim_err_prefix(&w->err, "on %s (pid %d)", h.host, (int)h.pid);
 		send_fail(&w->err);
 	} else {
-		int len;
-		h.pid = (int32_t)getpid();
-		MPI_Get_processor_name(h.host, &len);
 		send_bytes(&h, sizeof h, 0, TAG_HELLO);
 	}
 	for (bool stop = false; !stop;) {
