@@ -379,7 +379,8 @@ struct layer_search {
 
 /* What one trial did, for the log. */
 struct trial {
-	double density, acc;     /* kept fraction, decision-set accuracy (%) */
+	double density, acc;     /* kept fraction, decision-set accuracy (%; NAN: not all counted) */
+	bool pass;               /* the accuracy reaches the floor */
 	double magnitude_density; /* kept by magnitude before restoration */
 	uint64_t restored;       /* groups restored */
 	double err_pruned, err_refit; /* output-map squared error before and after the refit */
@@ -403,8 +404,47 @@ static int layer_sq_error(const struct layer_search *ls, double *out, struct sim
 	return 0;
 }
 
-/* Applies a trial at density d to the model and measures it on the decision set. */
-static int try_density(struct layer_search *ls, double d, struct trial *t, struct sim_err *err)
+/* Images per step of a decision. */
+enum { DECIDE_CHUNK = 500 };
+
+/* Whether the model's accuracy (%) on the decision set val reaches floor_acc,
+ * found by counting correct images chunk by chunk and stopping as soon as the
+ * answer is certain: enough correct images to reach the floor, or too few
+ * images left to reach it. The answer is exactly that of a full evaluation
+ * (the counts are integers). *acc is the accuracy when every image was
+ * counted, else NAN; floor_acc NAN counts every image and passes. */
+static int decide(struct nn_model *m, const struct nn_dataset *val, double floor_acc, bool *pass,
+		  double *acc)
+{
+	const uint64_t n = val->n, img = (uint64_t)val->c * val->h * val->w;
+	/* The fewest correct images whose accuracy, computed as below, is >= floor. */
+	uint64_t need = 0;
+	if (!isnan(floor_acc)) {
+		double c = ceil(floor_acc * (double)n / 100.0);
+		need = c < 0 ? 0 : c > (double)n + 1 ? n + 1 : (uint64_t)c;
+		while (need > 0 && 100.0 * (double)(need - 1) / (double)n >= floor_acc)
+			need--;
+		while (need <= n && 100.0 * (double)need / (double)n < floor_acc)
+			need++;
+	}
+	uint64_t seen = 0, correct = 0;
+	while (seen < n) {
+		if (!isnan(floor_acc) && (correct >= need || correct + (n - seen) < need))
+			break;
+		uint64_t k = n - seen < DECIDE_CHUNK ? n - seen : DECIDE_CHUNK, c;
+		nn_model_forward(m, val->images + seen * img, val->labels + seen, k, NULL, &c, NULL);
+		correct += c;
+		seen += k;
+	}
+	*pass = isnan(floor_acc) || correct >= need;
+	*acc = seen == n ? 100.0 * (double)correct / (double)n : NAN;
+	return 0;
+}
+
+/* Applies a trial at density d to the model and decides it on the decision
+ * set against floor_acc (NAN: measure only). */
+static int try_density(struct layer_search *ls, double d, double floor_acc, struct trial *t,
+		       struct sim_err *err)
 {
 	struct nn_layer *L = ls->layer;
 	const struct eap_opts *o = ls->o;
@@ -439,11 +479,7 @@ static int try_density(struct layer_search *ls, double d, struct trial *t, struc
 	}
 	nn_model_apply_masks(ls->m);
 	t->density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
-	struct nn_eval ev;
-	if (nn_evaluate(ls->m, ls->val, &ev, err))
-		return SIM_ERR_INTERNAL;
-	t->acc = 100.0 * ev.accuracy;
-	return 0;
+	return decide(ls->m, ls->val, floor_acc, &t->pass, &t->acc);
 }
 
 static void keep_best(struct layer_search *ls)
@@ -537,7 +573,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	if (o->fixed_density > 0) {
 		/* Density mode: one trial at the target, kept whatever its accuracy. */
 		if (o->fixed_density < cur) {
-			if ((rc = try_density(&ls, o->fixed_density, &t, err)))
+			if ((rc = try_density(&ls, o->fixed_density, NAN, &t, err)))
 				goto done;
 			trials = 1;
 			keep_best(&ls);
@@ -547,10 +583,10 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	} else {
 		for (uint32_t k = 0; k <= o->trials; k++) {
 			double d = k == 0 ? o->min_density : det_exp(0.5 * (lo + hi));
-			if ((rc = try_density(&ls, d, &t, err)))
+			if ((rc = try_density(&ls, d, floor_acc, &t, err)))
 				goto done;
 			trials++;
-			if (t.acc >= floor_acc) {
+			if (t.pass) {
 				keep_best(&ls);
 				best = t;
 				found = true;
@@ -562,17 +598,21 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 			}
 		}
 	}
-	if (found) {
-		*density_out = best.density;
-		*acc_out = best.acc;
-	}
-	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 	/* Leave the layer at the best trial (or as it was). */
 	memcpy(L->weight.value, ls.w_best, ls.n * sizeof(float));
 	memcpy(L->weight.mask, ls.mask_best, ls.n);
 	if (L->bias.n)
 		memcpy(L->bias.value, ls.b_best, L->bias.n * sizeof(float));
 	nn_model_apply_masks(m);
+	if (found && isnan(best.acc)) { /* decided early: measure it for the log */
+		bool pass;
+		decide(m, val, NAN, &pass, &best.acc);
+	}
+	if (found) {
+		*density_out = best.density;
+		*acc_out = best.acc;
+	}
+	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 done:
 	eap_restore_prep_deinit(&ls.prep);
 	layer_stats_deinit(&ls.ls);
