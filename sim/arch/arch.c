@@ -28,6 +28,8 @@ const char *const arch_weight_format_names[ARCH_WFMT_COUNT] = {"dense", "relativ
 static_assert(ARCH_WFMT_COUNT == 2, "one name per weight format");
 const char *const arch_fmap_format_names[ARCH_FFMT_COUNT] = {"dense", "rlc"};
 static_assert(ARCH_FFMT_COUNT == 2, "one name per feature-map format");
+const char *const arch_parallelism_names[ARCH_PAR_COUNT] = {"low", "moderate", "high"};
+static_assert(ARCH_PAR_COUNT == 3, "one name per parallelism class");
 
 #define TERA 1099511627776.0 /* 2^40: an upper bound for any on-chip byte count */
 
@@ -36,7 +38,7 @@ struct arch_top {
 	int dataflow;
 	uint32_t word_bits;
 	double clock_mhz;
-	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow;
+	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow, *target;
 };
 
 static const struct cfg_field top_fields[] = {
@@ -53,6 +55,20 @@ static const struct cfg_field top_fields[] = {
 	CFG_N(struct arch_top, zeros, "zeros", CFG_MAP, false, "{ifmap, weight}: none | gate | skip"),
 	CFG_N(struct arch_top, per_dataflow, "per_dataflow", CFG_MAP, false,
 	      "equal-area storage per dataflow: {rs|ws|os|nlr: {rf_bytes, glb_bytes}}"),
+	CFG_N(struct arch_top, target, "target", CFG_MAP, false,
+	      "hardware class for pruning: {parallelism, simd_width}"),
+};
+
+struct target_raw {
+	int parallelism;
+	uint32_t simd_width;
+};
+
+static const struct cfg_field target_fields[] = {
+	CFG_E(struct target_raw, parallelism, "parallelism", arch_parallelism_names, ARCH_PAR_COUNT,
+	      NULL, true, "low | moderate | high (Scalpel's classes)"),
+	CFG_U(struct target_raw, simd_width, "simd_width", 1, 1024, NULL, true,
+	      "weights one vector operation takes"),
 };
 
 static const struct cfg_field pe_fields[] = {
@@ -314,6 +330,15 @@ static int decode_arch(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 	    decode_dram(doc, top.dram, a, err) || decode_zeros(doc, top.zeros, a, err) ||
 	    decode_per_dataflow(doc, top.per_dataflow, a, err))
 		return SIM_ERR_CONFIG;
+	if (top.target) {
+		struct target_raw t;
+		memset(&t, 0, sizeof t);
+		if (cfg_decode(doc, top.target, target_fields, N_FIELDS(target_fields), &t, NULL, err))
+			return SIM_ERR_CONFIG;
+		a->has_target = true;
+		a->parallelism = (enum arch_parallelism)t.parallelism;
+		a->simd_width = t.simd_width;
+	}
 	return 0;
 }
 

@@ -28,6 +28,7 @@
 #include "core/detmath.h"
 #include "core/mem.h"
 #include "eap/refit.h"
+#include "workload/network_edit.h"
 
 void eap_opts_default(struct eap_opts *o)
 {
@@ -51,18 +52,65 @@ void eap_opts_default(struct eap_opts *o)
 }
 
 int eap_layer_groups(const struct wl_layer *l, enum wl_granularity g, uint32_t fc_block,
-		     struct prune_groups *out, struct sim_err *err)
+		     uint32_t simd_width, struct prune_groups *out, struct sim_err *err)
 {
 	if (l->type == WL_FC && g == WL_GRAN_2D) {
 		/* FC has no kernels: 2-D uses row blocks of fc_block^2, between
 		 * 1-D blocks and whole rows. */
-		int rc = prune_groups_for_layer(l, WL_GRAN_0D, fc_block, out, err);
+		int rc = prune_groups_for_layer(l, WL_GRAN_0D, fc_block, simd_width, out, err);
 		out->width = (uint64_t)fc_block * fc_block;
 		if (out->width > out->row_len)
 			out->width = out->row_len;
 		return rc;
 	}
-	return prune_groups_for_layer(l, g, fc_block, out, err);
+	return prune_groups_for_layer(l, g, fc_block, simd_width, out, err);
+}
+
+static enum wl_granularity granularity_of(const struct eap_opts *o, int li)
+{
+	return o->layer_granularity ? o->layer_granularity[li] : o->granularity;
+}
+
+void eap_zero_dead_nodes(struct nn_model *m, const struct eap_opts *o)
+{
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		if (!L->weight.n || !L->bias.n || granularity_of(o, i) != WL_GRAN_NODE)
+			continue;
+		uint64_t rows = L->bias.n, len = L->weight.n / rows;
+		for (uint64_t r = 0; r < rows; r++)
+			if (prune_mask_kept(L->weight.mask + r * len, len) == 0) {
+				L->bias.value[r] = 0.0f;
+				L->bias.velocity[r] = 0.0f;
+			}
+	}
+}
+
+/* Fine-tuning keeps removed nodes silent after every step. The caller's own
+ * hooks share one ctx, so all three are wrapped to receive theirs. */
+struct node_hook {
+	const struct eap_opts *o;
+	const struct nn_train_opts *user;
+};
+
+static int node_step_hook(struct nn_model *m, uint64_t step, void *ctx, struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	eap_zero_dead_nodes(m, h->o);
+	return h->user->step_hook ? h->user->step_hook(m, step, h->user->ctx, err) : 0;
+}
+
+static int node_grad_hook(struct nn_model *m, uint64_t step, void *ctx, struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	return h->user->grad_hook(m, step, h->user->ctx, err);
+}
+
+static int node_progress(struct nn_model *m, const struct nn_progress *p, void *ctx,
+			 struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	return h->user->progress(m, p, h->user->ctx, err);
 }
 
 static uint64_t shape_size(struct wl_tensor_shape s)
@@ -308,6 +356,7 @@ static int try_density(struct layer_search *ls, double d, double *acc, struct si
 		}
 	}
 	nn_model_apply_masks(ls->m);
+	eap_zero_dead_nodes(ls->m, o);
 	struct nn_eval ev;
 	if (nn_evaluate(ls->m, ls->val, &ev, err))
 		return SIM_ERR_INTERNAL;
@@ -333,7 +382,8 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	struct layer_search ls = {.m = m, .layer = &m->layers[li], .o = o, .val = val};
 	struct nn_layer *L = ls.layer;
 	ls.n = L->weight.n;
-	int rc = eap_layer_groups(&m->net.layers[li], o->granularity, o->fc_block, &ls.pg, err);
+	int rc = eap_layer_groups(&m->net.layers[li], granularity_of(o, li), o->fc_block,
+				  o->simd_width, &ls.pg, err);
 	if (rc)
 		return rc;
 	uint64_t nb = L->bias.n ? L->bias.n : 1;
@@ -422,6 +472,10 @@ static int next_layer(struct nn_model *m, const struct nn_dataset *train, const 
 	for (int i = 0; i < m->n_layers; i++) {
 		if (done[i] || !wl_layer_has_weights(&m->net.layers[i]))
 			continue;
+		char why[160];
+		if (granularity_of(o, i) == WL_GRAN_NODE &&
+		    !wl_node_prunable(&m->net, i, why, sizeof why))
+			continue;
 		double key = o->method == EAP_ENERGY_AWARE ? energy[i] : (double)m->layers[i].weight.n;
 		double best_key = best < 0 ? -1
 					   : o->method == EAP_ENERGY_AWARE ? energy[best]
@@ -459,6 +513,12 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 	r->val_accuracy_start = 100.0 * ev.accuracy;
 	r->val_accuracy_end = r->val_accuracy_start;
 	double floor_acc = r->val_accuracy_start - o->accuracy_bound;
+	struct node_hook hook = {o, &o->finetune};
+	struct nn_train_opts ft = o->finetune;
+	ft.step_hook = node_step_hook;
+	ft.grad_hook = o->finetune.grad_hook ? node_grad_hook : NULL;
+	ft.progress = o->finetune.progress ? node_progress : NULL;
+	ft.ctx = &hook;
 	for (uint32_t round = 0; round < o->rounds; round++) {
 		uint64_t kept_before = nn_model_weights_kept(m);
 		memset(done, 0, (size_t)m->n_layers * sizeof *done);
@@ -475,7 +535,7 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 			if (o->progress)
 				o->progress(o->progress_ctx, round, m->net.layers[li].name, d, acc);
 		}
-		if (o->finetune.epochs && (rc = nn_train(m, train, &o->finetune, err)))
+		if (o->finetune.epochs && (rc = nn_train(m, train, &ft, err)))
 			goto out;
 		if ((rc = nn_evaluate(m, val, &ev, err)))
 			goto out;

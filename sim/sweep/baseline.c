@@ -121,7 +121,7 @@ int sweep_baseline_row(struct run *r, struct sim_err *err)
 		dense.wbits = dense.abits = 0;
 		dense.method = SWEEP_NONE;
 		dense.accuracy_bound = 0;
-		rc = sweep_point_finish(r, &m, &hw, &dense, (size_t)-1, "baseline", err);
+		rc = sweep_point_finish(r, &m, &hw, &dense, NULL, 0, (size_t)-1, "baseline", err);
 	}
 	nn_model_deinit(&m);
 	sweep_hw_deinit(&hw);

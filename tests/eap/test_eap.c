@@ -163,7 +163,7 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 		if (!L->weight.n)
 			continue;
 		struct prune_groups pg;
-		CU_ASSERT_EQUAL_FATAL(eap_layer_groups(L->wl, g, o.fc_block, &pg, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(eap_layer_groups(L->wl, g, o.fc_block, o.simd_width, &pg, &err), 0);
 		for (uint64_t row = 0; row < pg.rows; row++)
 			for (uint64_t c0 = 0; c0 < pg.row_len; c0 += pg.width)
 				for (uint64_t c = c0; c < c0 + pg.width && c < pg.row_len; c++) {
