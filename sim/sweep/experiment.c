@@ -15,7 +15,8 @@ const char *const sweep_method_names[SWEEP_METHOD_COUNT] = {"magnitude", "energy
 static_assert(SWEEP_METHOD_COUNT == 5, "one name per method");
 const char *const sweep_granularity_names[SWEEP_GRAN_COUNT] = {"0d", "1d", "2d", "3d", "simd",
 							       "node", "arch"};
-static_assert(SWEEP_GRAN_COUNT == 7 && WL_GRAN_COUNT == 6, "the workload's granularities, then arch");
+static_assert(SWEEP_GRAN_COUNT == 7 && WL_GRAN_COUNT == 6,
+	      "the workload's granularities, then arch");
 const char *const sweep_dataflow_names[SWEEP_DF_COUNT] = {"arch", "rs", "ws", "os", "nlr"};
 static_assert(SWEEP_DF_COUNT == 5, "one name per dataflow choice");
 
@@ -150,9 +151,10 @@ static int alloc_points(struct sweep_experiment *e, size_t n, struct sim_err *er
 
 /* Method rules, once every point is decoded: scalpel prunes at the structure
  * the architecture calls for (granularity arch, which it takes when the point
- * gives none), svd factorises layers and has no granularity, and simd_width
- * needs a granularity that makes SIMD groups. explicit_gran[p]: point p's
- * granularity was written (in base, an axis or its entry). */
+ * gives none), and svd factorises layers and has no granularity (simd_width,
+ * like weight_index_bits, matters only where it applies, so a base can give
+ * it to the points that use it). explicit_gran[p]: point p's granularity was
+ * written (in base, an axis or its entry). */
 static int check_methods(struct cfg_doc *doc, struct sweep_experiment *e,
 			 const yaml_node_t *const *origin, const bool *explicit_gran,
 			 struct sim_err *err)
@@ -170,11 +172,6 @@ static int check_methods(struct cfg_doc *doc, struct sweep_experiment *e,
 			return cfg_err_at(err, doc, origin[p],
 					  "method svd factorises layers; granularity %s does not "
 					  "apply to it", sweep_granularity_names[pt->granularity]);
-		if (pt->simd_width && pt->granularity != WL_GRAN_SIMD &&
-		    pt->granularity != SWEEP_GRAN_ARCH)
-			return cfg_err_at(err, doc, origin[p],
-					  "simd_width applies to granularity simd or arch, not %s",
-					  sweep_granularity_names[pt->granularity]);
 	}
 	return 0;
 }
