@@ -606,12 +606,20 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 	d.unit = r.n_rows && d.c_unit >= 0 ? r.rows[0].cells[d.c_unit] : "energy units";
 	static const char *const colour_pref[] = {"granularity", "dataflow", "method", "network"};
 	static const char *const shape_pref[] = {"wbits", "pe_rows", "abits", "glb_bytes"};
-	d.c_colour = pick_axis(&d, colour_pref, 4, -1);
-	d.c_shape = pick_axis(&d, shape_pref, 4, d.c_colour);
+	/* More than two methods cannot be told apart by filled and open symbols:
+	 * then the method takes the colour and the granularity the shape. */
+	static const char *const colour_many[] = {"method"};
+	static const char *const shape_many[] = {"granularity", "wbits", "pe_rows", "abits"};
+	long method = sweep_results_col(&r, "method");
+	const char *methods[MAX_CATS];
+	bool many = method > 0 && (size_t)method < d.first_metric &&
+		    collect_categories(&d, method, d.baseline, methods) > 2;
+	d.c_colour = many ? pick_axis(&d, colour_many, 1, -1) : pick_axis(&d, colour_pref, 4, -1);
+	d.c_shape = many ? pick_axis(&d, shape_many, 4, d.c_colour)
+			 : pick_axis(&d, shape_pref, 4, d.c_colour);
 	/* Filled vs open symbols: the pruning method if it is a free axis, else
 	 * the first other free axis; only an axis of two values can be told apart so. */
 	d.c_fill = -1;
-	long method = sweep_results_col(&r, "method");
 	for (long c = 0; c < (long)d.first_metric && d.c_fill < 0; c++) {
 		long cand = c == 0 ? method : c;
 		if (cand < 1 || (size_t)cand >= d.first_metric || cand == d.c_colour ||
