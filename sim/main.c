@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
 	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
+	{"latency", cmd_latency, "measured CPU time of each layer, dense and sparse, over densities"},
 };
 
 static void usage(FILE *out)

@@ -10,11 +10,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "core/mem.h"
+#include "report/gnuplot.h"
 #include "sweep/results.h"
 
 #define MAX_CATS 12
@@ -103,31 +101,6 @@ static int close_out(FILE *f, const char *dir, const char *name, struct sim_err 
 	if (fclose(f) != 0)
 		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "cannot write %s: %s", name,
 				   strerror(errno));
-	return 0;
-}
-
-/* Runs gnuplot on dir/script from inside dir; its output names are relative. */
-static int run_gnuplot(const char *dir, const char *script, struct sim_err *err)
-{
-	pid_t pid = fork();
-	if (pid < 0)
-		return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0, "fork failed: %s", strerror(errno));
-	if (pid == 0) {
-		if (chdir(dir) != 0)
-			_exit(126);
-		execlp("gnuplot", "gnuplot", script, (char *)NULL);
-		_exit(127);
-	}
-	int status;
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0, "waitpid: %s", strerror(errno));
-	if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0,
-				   "gnuplot not found (install gnuplot-nox; make run does)");
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "gnuplot failed on %s (status %d)",
-				   script, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
 	return 0;
 }
 
@@ -298,7 +271,7 @@ static int plot_pareto(const struct plot_data *d, const char *dir, char *made, s
 		   "lw 2 lc rgb 'black' title 'Pareto front (%zu points)'\n",
 		n_front);
 	script_tail(g, "pareto", "1000,650");
-	if (close_out(g, dir, "pareto.gp", err) || run_gnuplot(dir, "pareto.gp", err))
+	if (close_out(g, dir, "pareto.gp", err) || report_gnuplot_run(dir, "pareto.gp", err))
 		return SIM_ERR_IO;
 	append_made(made, made_size, "pareto");
 	return 0;
@@ -406,7 +379,7 @@ static int plot_layers(const struct plot_data *d, const char *dir, char *made, s
 				titles[s], kinds[k].first_col, kinds[k].first_col + kinds[k].n_cols - 1,
 				files[s]);
 		fprintf(g, "unset multiplot\n");
-		if (close_out(g, dir, gp, err) || run_gnuplot(dir, gp, err))
+		if (close_out(g, dir, gp, err) || report_gnuplot_run(dir, gp, err))
 			return SIM_ERR_IO;
 		append_made(made, made_size, kinds[k].name);
 	}
@@ -522,27 +495,9 @@ static int plot_series(const struct plot_data *d, const char *dir, const char *n
 				dat, c, c + 1, best, c, c + 1, label, c + 1 < series ? ", \\" : "");
 	}
 	script_tail(g, name, "1000,600");
-	if (close_out(g, dir, gp, err) || run_gnuplot(dir, gp, err))
+	if (close_out(g, dir, gp, err) || report_gnuplot_run(dir, gp, err))
 		return SIM_ERR_IO;
 	append_made(made, made_size, name);
-	return 0;
-}
-
-static int make_dir(const char *dir, struct sim_err *err)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
-					   strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s", strerror(errno));
 	return 0;
 }
 
@@ -629,7 +584,7 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		if (collect_categories(&d, cand, d.baseline, vals) <= 2)
 			d.c_fill = cand;
 	}
-	if ((rc = make_dir(out_dir, err)))
+	if ((rc = report_mkdir(out_dir, err)))
 		goto done;
 	if ((rc = plot_pareto(&d, out_dir, made, made_size, err)))
 		goto done;
