@@ -130,8 +130,8 @@ int wl_network_factor(const struct wl_network *net, const uint32_t *rank,
 					   wl_layer_has_weights(l) ? "name too long" : "no weights");
 		struct wl_layer v = *l, u = *l;
 		uint32_t g = l->type == WL_CONV ? l->groups : 1;
-		snprintf(v.name, sizeof v.name, "%s_v", l->name);
-		snprintf(u.name, sizeof u.name, "%s_u", l->name);
+		snprintf(v.name, sizeof v.name, "%.*s_v", WL_NAME_MAX - 3, l->name);
+		snprintf(u.name, sizeof u.name, "%.*s_u", WL_NAME_MAX - 3, l->name);
 		v.out.c = rank[i] * g;
 		v.bias = false;
 		if (l->type == WL_CONV) {
