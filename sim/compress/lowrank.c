@@ -1,11 +1,12 @@
-/* Truncated-SVD factorisation of layers (see lowrank.h). GSL's SVD needs a
- * matrix with at least as many rows as columns, so a wide W (K > M) is
- * decomposed as W^T = U' S V'^T, whose V' holds W's left vectors and U' its
- * right ones. The approximation and the factors are summed in double in a
- * fixed order and rounded once to float. */
+/* Truncated-SVD factorisation of layers (see lowrank.h). The decomposition
+ * comes from GSL's cyclic Jacobi eigensolver on the smaller Gram matrix,
+ * whose products, like the approximation and the factors, are summed in
+ * double in a fixed order and rounded once to float; every singular vector
+ * gets a canonical sign. */
 #include "compress/lowrank.h"
 
-#include <gsl/gsl_linalg.h>
+#include <gsl/gsl_eigen.h>
+#include <gsl/gsl_errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,39 +32,77 @@ void cmp_svd_deinit(struct cmp_svd *d)
 	memset(d, 0, sizeof *d);
 }
 
-/* One group: w[rows][cols] into left[rows][n], s[n], right[cols][n]. */
+/* Sweeps of GSL's cyclic Jacobi: it runs all of them (it has no convergence
+ * test of its own), and converges quadratically; a 500 x 500 Gram matrix is
+ * diagonal to rounding after about 8. */
+enum { JACOBI_SWEEPS = 12 };
+
+/* One group: w[rows][cols] into left[rows][n], s[n], right[cols][n], from the
+ * eigen-decomposition of the smaller Gram matrix: W W^T = U S^2 U^T (rows <=
+ * cols; then V = W^T U S^-1) or W^T W = V S^2 V^T (then U = W V S^-1). */
 static int svd_group(const float *w, uint32_t rows, uint32_t cols, double *left, double *s,
 		     double *right, struct sim_err *err)
 {
-	int wide = cols > rows;
-	size_t a_rows = wide ? cols : rows, n = wide ? rows : cols;
-	gsl_matrix *a = gsl_matrix_alloc(a_rows, n), *v = gsl_matrix_alloc(n, n);
-	gsl_vector *sv = gsl_vector_alloc(n), *work = gsl_vector_alloc(n);
+	int wide = cols >= rows; /* the Gram matrix of the rows is the smaller */
+	size_t n = wide ? rows : cols, len = wide ? cols : rows;
+	gsl_matrix *gram = gsl_matrix_alloc(n, n), *vec = gsl_matrix_alloc(n, n);
+	gsl_vector *val = gsl_vector_alloc(n);
 	int rc = 0;
-	if (!a || !v || !sv || !work) {
+	if (!gram || !vec || !val) {
 		rc = sim_err_set(err, SIM_ERR_NOMEM, NULL, 0, 0, "out of memory for an SVD");
 		goto done;
 	}
-	for (uint32_t i = 0; i < rows; i++)
-		for (uint32_t k = 0; k < cols; k++)
-			gsl_matrix_set(a, wide ? k : i, wide ? i : k, w[(size_t)i * cols + k]);
-	if (gsl_linalg_SV_decomp(a, v, sv, work) != 0) {
-		rc = sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0, "the SVD did not converge");
+	/* w as a[i][t] with i over the Gram side (rows if wide, else columns). */
+#define A(i, t) ((double)(wide ? w[(size_t)(i) * cols + (t)] : w[(size_t)(t) * cols + (i)]))
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i; j < n; j++) {
+			double acc = 0;
+			for (size_t t = 0; t < len; t++)
+				acc += A(i, t) * A(j, t);
+			gsl_matrix_set(gram, i, j, acc);
+			gsl_matrix_set(gram, j, i, acc);
+		}
+	double total = 0;
+	for (size_t i = 0; i < n; i++)
+		total += gsl_matrix_get(gram, i, i);
+	unsigned sweeps = 0;
+	int st = gsl_eigen_jacobi(gram, val, vec, JACOBI_SWEEPS, &sweeps);
+	double off = 0;
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (i != j)
+				off += fabs(gsl_matrix_get(gram, i, j));
+	if ((st != GSL_SUCCESS && st != GSL_EMAXITER) || !(off <= 1e-10 * total + 1e-300)) {
+		rc = sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
+				 "the SVD did not converge (off-diagonal %g of %g)", off, total);
 		goto done;
 	}
-	/* Not wide: left = U (in a), right = V. Wide: left = V, right = U. */
+	gsl_eigen_symmv_sort(val, vec, GSL_EIGEN_SORT_VAL_DESC);
+	double *own = wide ? left : right, *other = wide ? right : left;
+	size_t n_other = wide ? cols : rows;
 	for (size_t j = 0; j < n; j++) {
-		s[j] = gsl_vector_get(sv, j);
-		for (uint32_t i = 0; i < rows; i++)
-			left[(size_t)i * n + j] = wide ? gsl_matrix_get(v, i, j) : gsl_matrix_get(a, i, j);
-		for (uint32_t k = 0; k < cols; k++)
-			right[(size_t)k * n + j] = wide ? gsl_matrix_get(a, k, j) : gsl_matrix_get(v, k, j);
+		double ev = gsl_vector_get(val, j);
+		s[j] = ev > 0 ? sqrt(ev) : 0;
+		/* The sign is free: make the largest entry of the vector positive. */
+		size_t big = 0;
+		for (size_t i = 1; i < n; i++)
+			if (fabs(gsl_matrix_get(vec, i, j)) > fabs(gsl_matrix_get(vec, big, j)))
+				big = i;
+		double sign = gsl_matrix_get(vec, big, j) < 0 ? -1.0 : 1.0;
+		for (size_t i = 0; i < n; i++)
+			own[i * n + j] = sign * gsl_matrix_get(vec, i, j);
+		for (size_t t = 0; t < n_other; t++) {
+			double acc = 0;
+			for (size_t i = 0; s[j] > 0 && i < n; i++)
+				acc += A(i, t) * own[i * n + j];
+			other[t * n + j] = s[j] > 0 ? acc / s[j] : 0;
+		}
 	}
+#undef A
 done:
-	gsl_matrix_free(a);
-	gsl_matrix_free(v);
-	gsl_vector_free(sv);
-	gsl_vector_free(work);
+	gsl_matrix_free(gram);
+	gsl_matrix_free(vec);
+	gsl_vector_free(val);
 	return rc;
 }
 

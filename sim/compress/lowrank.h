@@ -12,9 +12,21 @@
  * non-square kernels, which the network format does not have.) The pair stores
  * r (M + K) weights instead of M K, so only r < M K / (M + K) saves any.
  *
- * The SVD is GSL's (gsl_linalg_SV_decomp: Householder bidiagonalisation and
- * implicit QR, Golub and Reinsch), in double
- * precision; the factors are rounded to float. */
+ * The SVD comes from GSL's cyclic Jacobi eigensolver (gsl_eigen_jacobi, Golub
+ * and Van Loan's Algorithm 8.4.3) applied to the smaller Gram matrix, W W^T or
+ * W^T W, whose eigenvalues are the squared singular values and eigenvectors
+ * one side's singular vectors; the other side follows as W^T u / s (or
+ * W v / s). Not gsl_linalg_SV_decomp: that routine goes through CBLAS, which
+ * is OpenBLAS here and chooses its kernels by CPU, and the factors it gave
+ * differed in sign and last bits between OpenBLAS's Haswell and Prescott
+ * kernels (OPENBLAS_CORETYPE), while the sweep's numbers must be the same on
+ * every x86-64 CPU. gsl_eigen_jacobi is plain C (its only libm call, hypot,
+ * has no CPU-specific variant in glibc), and the Gram products are summed
+ * in a fixed order. Squaring the matrix costs the small singular values
+ * relative precision, which a truncation to the largest ones does not use.
+ * Each singular vector's sign is fixed (its largest entry positive). Cost:
+ * 12 Jacobi sweeps of 1.5 n^3 each, n = min(M, K); about 4 s for LeNet-5's
+ * ip1 (n = 500) on this machine, too slow for AlexNet's FC layers. */
 #ifndef SIM_COMPRESS_LOWRANK_H
 #define SIM_COMPRESS_LOWRANK_H
 

@@ -5,10 +5,12 @@
  * switches esim's GEMM to its SSE2 kernels and glibc's libm to its
  * baseline variants. The binary is $ESIM_BIN (the Makefile sets it). */
 #include <fcntl.h>
+#include <glob.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -115,7 +117,94 @@ static void test_checkpoints_identical(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Copies file src to dst (for the shared baseline). */
+static int copy_file(const char *src, const char *dst)
+{
+	size_t len;
+	char *p = slurp(src, &len);
+	FILE *f = p ? fopen(dst, "wb") : NULL;
+	int ok = f && fwrite(p, 1, len, f) == len;
+	if (f)
+		ok &= fclose(f) == 0;
+	free(p);
+	return ok ? 0 : -1;
+}
+
+/* Scalpel's structures (SIMD groups, node rewrite) and low-rank factorisation
+ * in a sweep: the same results rows and the same rewritten models when
+ * OpenBLAS runs its Prescott kernels instead of this CPU's, or glibc masks
+ * the CPU's vector extensions (the SVD must not go through OpenBLAS). */
+static void test_sweep_methods_identical(void)
+{
+	const char *bin = getenv("ESIM_BIN") ? getenv("ESIM_BIN") : "build/esim";
+	char dir[] = "/tmp/esim-repro-sweep-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char yaml[256];
+	snprintf(yaml, sizeof yaml, "%s/e.yaml", dir);
+	FILE *f = fopen(yaml, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("name: repro\n"
+	      "base: {network: configs/networks/lenet-300-100.yaml,\n"
+	      "       dataset: /usr/share/datasets/fashion-mnist, arch: configs/arch/mcu-m4.yaml,\n"
+	      "       energy: energy-tables/horowitz-45nm.yaml, train_epochs: 1, rounds: 1,\n"
+	      "       val_images: 500, finetune_images: 2000}\n"
+	      "points:\n  - {method: svd}\n  - {method: scalpel}\n"
+	      "  - {method: magnitude, granularity: node}\n",
+	      f);
+	fclose(f);
+	const char *extra[] = {NULL, "OPENBLAS_CORETYPE=Prescott", masked_cpu};
+	for (int run_i = 0; run_i < 3; run_i++) {
+		char out[64], log[64];
+		snprintf(out, sizeof out, "%s/run%d", dir, run_i);
+		snprintf(log, sizeof log, "%s/log%d", dir, run_i);
+		if (run_i > 0) { /* the baseline is the first run's: only the methods run again */
+			char src[96], base[96];
+			CU_ASSERT_EQUAL_FATAL(mkdir(out, 0755), 0);
+			snprintf(src, sizeof src, "%s/run0/baseline.ckpt", dir);
+			snprintf(base, sizeof base, "%s/baseline.ckpt", out);
+			CU_ASSERT_EQUAL_FATAL(copy_file(src, base), 0);
+		}
+		const char *args[] = {bin, "sweep", yaml, "--jobs", "1", "--results", out,
+				      "--no-plots", NULL};
+		CU_ASSERT_EQUAL_FATAL(run(args, extra[run_i], log), 0);
+	}
+	/* Every file of the first run (results and rewritten models) in the others. */
+	char pattern[96];
+	snprintf(pattern, sizeof pattern, "%s/run0/models/*.ckpt", dir);
+	glob_t g;
+	CU_ASSERT_EQUAL_FATAL(glob(pattern, 0, NULL, &g), 0);
+	CU_ASSERT(g.gl_pathc == 2); /* svd and node */
+	for (size_t k = 0; k <= g.gl_pathc; k++) {
+		char ref_path[160];
+		if (k < g.gl_pathc)
+			snprintf(ref_path, sizeof ref_path, "%s", g.gl_pathv[k]);
+		else
+			snprintf(ref_path, sizeof ref_path, "%s/run0/results.csv", dir);
+		size_t ref_len, len;
+		char *ref = slurp(ref_path, &ref_len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+		for (int run_i = 1; run_i < 3; run_i++) {
+			char path[160];
+			snprintf(path, sizeof path, "%s/run%d/%s", dir, run_i,
+				 ref_path + strlen(dir) + strlen("/run0/"));
+			char *p = slurp(path, &len);
+			int same = p && len == ref_len && memcmp(p, ref, len) == 0;
+			if (!same)
+				fprintf(stderr, "\n  %s differs with %s\n", path, extra[run_i]);
+			CU_ASSERT(same);
+			free(p);
+		}
+		free(ref);
+	}
+	globfree(&g);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static const struct test_case cases[] = {
 	{"same checkpoint and eval at any thread count and CPU", test_checkpoints_identical},
+	{"scalpel, node and svd sweeps identical on other OpenBLAS kernels and CPUs",
+	 test_sweep_methods_identical},
 };
 TEST_SUITE(cli_repro, cases);
