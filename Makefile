@@ -31,11 +31,11 @@ SIM_SRC := $(filter-out sim/main.c,$(shell find sim -name '*.c' | sort))
 TEST_SRC := $(shell find tests -name '*.c' | sort)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/bench/%.o: CFLAGS += -Ibench
-# The trainer's element-wise loops (SGD update, ReLU, reductions) have run-time
-# trip counts, which gcc 12's -O2 cost model ("very cheap") never vectorises, and
-# float compares, which it if-converts only without trapping math (esim never
+# The trainer's element-wise loops (SGD update, ReLU, reductions) and the
+# refit's Gram and Cholesky updates have run-time trip counts, which gcc 12's
+# -O2 cost model ("very cheap") never vectorises, and float compares, which it if-converts only without trapping math (esim never
 # enables floating-point exceptions). Neither flag changes any result.
-$(BUILD)/sim/nn/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
+$(BUILD)/sim/nn/%.o $(BUILD)/sim/eap/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
 # The latency kernels' axpys over output positions, likewise (their times are
 # measured, never recorded as results).
 $(BUILD)/sim/latency/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math

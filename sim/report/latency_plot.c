@@ -51,7 +51,7 @@ static void panels(FILE *g, const struct lat_layer_result *layers, size_t n, con
 int report_plot_latency(const struct lat_layer_result *layers, size_t n, const char *title,
 			uint32_t simd_width, const char *dir, struct sim_err *err)
 {
-	int rc = report_mkdir(dir, err);
+	int rc = gnuplot_mkdir(dir, err);
 	for (size_t i = 0; !rc && i < n; i++)
 		rc = write_layer(&layers[i], dir, err);
 	if (rc)
@@ -78,5 +78,5 @@ int report_plot_latency(const struct lat_layer_result *layers, size_t n, const c
 	panels(g, layers, n, title, simd_width);
 	if (fclose(g) != 0)
 		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "write failed: %s", strerror(errno));
-	return report_gnuplot_run(dir, "latency.gp", err);
+	return gnuplot_run(dir, "latency.gp", err);
 }

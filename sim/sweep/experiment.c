@@ -65,14 +65,20 @@ static const struct cfg_field point_fields[] = {
 	      "below 1: prune every CONV/FC layer to this density (no accuracy search)"),
 	CFG_U(P, rounds, "rounds", 1, 100, "3", false, "prune + fine-tune rounds"),
 	CFG_U(P, train_epochs, "train_epochs", 1, 1000, "10", false, "baseline training epochs"),
+	CFG_U(P, train_images, "train_images", 0, 10000000, "0", false,
+	      "training images kept after the validation split (0 = all); for quick runs"),
 	CFG_U(P, train_batch, "train_batch", 1, 65536, "64", false, "training batch"),
 	CFG_D(P, train_lr, "train_lr", 1e-6, 10, "0.01", false, "baseline learning rate"),
 	CFG_U(P, finetune_epochs, "finetune_epochs", 0, 1000, "1", false,
 	      "fine-tuning epochs after each pruning round"),
 	CFG_U(P, finetune_images, "finetune_images", 100, 10000000, "20000", false,
 	      "training images per fine-tuning epoch"),
-	CFG_U(P, val_images, "val_images", 100, 1000000, "2000", false,
-	      "held-out training images that decide the pruning"),
+	CFG_U(P, val_images, "val_images", 100, 1000000, "5000", false,
+	      "held-out training images that decide the pruning (the decision set)"),
+	CFG_U(P, check_images, "check_images", 0, 1000000, "5000", false,
+	      "further held-out images that check each pruning round (0 = no check)"),
+	CFG_D(P, decision_margin, "decision_margin", 0, 100, "0", false,
+	      "accuracy points layer decisions keep above the floor"),
 };
 #undef P
 enum { N_POINT_FIELDS = sizeof point_fields / sizeof point_fields[0] };

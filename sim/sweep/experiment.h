@@ -84,10 +84,13 @@ struct sweep_point {
 					* searching under accuracy_bound */
 	uint32_t rounds;               /* prune + fine-tune rounds */
 	uint32_t train_epochs, train_batch;
+	uint32_t train_images;         /* 0 = every image left after the validation split */
 	double train_lr;
 	uint32_t finetune_epochs;
 	uint32_t finetune_images;      /* training images per fine-tuning epoch */
 	uint32_t val_images;           /* held-out training images for pruning decisions */
+	uint32_t check_images;         /* further held-out images checking each round; 0 = none */
+	double decision_margin;        /* points decisions keep above the floor */
 };
 
 struct sweep_experiment {

@@ -135,10 +135,57 @@ static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *if
 	return rc;
 }
 
+/* The baseline's layers by share of the simulated energy and by share of the
+ * weights, the two orders energy-aware and magnitude pruning take them in. */
+static void say_layer_orders(struct run *r, const struct cohort *c, const struct nn_model *m,
+			     const struct net_result *en)
+{
+	if (r->o->quiet || !en->ok || en->energy_total <= 0)
+		return;
+	int n = en->n < 64 ? en->n : 64, by_e[64], by_w[64];
+	double wsum = 0, share_e[64], share_w[64];
+	for (int k = 0; k < n; k++)
+		wsum += (double)m->layers[en->layers[k].layer].weight.n;
+	for (int k = 0; k < n; k++) {
+		share_e[k] = 100.0 * en->layers[k].r.energy_total / en->energy_total;
+		share_w[k] = wsum > 0 ? 100.0 * (double)m->layers[en->layers[k].layer].weight.n / wsum
+				      : 0;
+		by_e[k] = by_w[k] = k;
+	}
+	for (int a = 1; a < n; a++) /* insertion sorts, stable: a handful of layers */
+		for (int b = a; b > 0; b--) {
+			int t;
+			if (share_e[by_e[b]] > share_e[by_e[b - 1]]) {
+				t = by_e[b], by_e[b] = by_e[b - 1], by_e[b - 1] = t;
+			}
+			if (share_w[by_w[b]] > share_w[by_w[b - 1]]) {
+				t = by_w[b], by_w[b] = by_w[b - 1], by_w[b - 1] = t;
+			}
+		}
+	char oe[1024], ow[1024];
+	size_t ae = 0, aw = 0;
+	for (int k = 0; k < n && ae < sizeof oe && aw < sizeof ow; k++) {
+		const char *ne = m->net.layers[en->layers[by_e[k]].layer].name;
+		const char *nw = m->net.layers[en->layers[by_w[k]].layer].name;
+		ae += (size_t)snprintf(oe + ae, sizeof oe - ae, "%s%s %.1f%%", k ? " > " : "", ne,
+				       share_e[by_e[k]]);
+		aw += (size_t)snprintf(ow + aw, sizeof ow - aw, "%s%s %.1f%%", k ? " > " : "", nw,
+				       share_w[by_w[k]]);
+	}
+	bool same = true;
+	for (int k = 0; k < n; k++)
+		same &= by_e[k] == by_w[k];
+	sweep_progress_line(r, "seed %llu baseline layers by energy share: %s",
+			    (unsigned long long)c->seed, oe);
+	sweep_progress_line(r, "seed %llu baseline layers by weight share: %s (%s order)",
+			    (unsigned long long)c->seed, ow, same ? "the same" : "a different");
+}
+
 /* Test accuracy, simulation and storage of the model as it is; appends the row. */
-int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw_in,
-		       const struct sweep_point *p, const enum wl_granularity *gran,
-		       uint32_t simd_width, size_t point, const char *id, struct sim_err *err)
+int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
+		       const struct sweep_hw *hw_in, const struct sweep_point *p,
+		       const enum wl_granularity *gran, uint32_t simd_width, size_t point,
+		       const char *id, struct sim_err *err)
 {
 	/* The hardware runs the model's own network (smaller after node pruning,
 	 * with more layers after factorisation). */
@@ -151,12 +198,12 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 	struct net_result en;
 	memset(&en, 0, sizeof en);
 	/* Activation bits: inference on the quantised grid (0 = float). */
-	uint64_t calib = r->train.n < ACTIVATION_SAMPLES ? r->train.n : ACTIVATION_SAMPLES;
-	int rc = nn_model_set_act_quant(m, p->abits, r->train.images, calib, err);
+	uint64_t calib = c->train.n < ACTIVATION_SAMPLES ? c->train.n : ACTIVATION_SAMPLES;
+	int rc = nn_model_set_act_quant(m, p->abits, c->train.images, calib, err);
 	if (!rc)
 		rc = nn_evaluate(m, &r->test, &ev, err);
 	if (!rc)
-		rc = model_sparsity(m, &r->train, gran, simd_width, &sp, err);
+		rc = model_sparsity(m, &c->train, gran, simd_width, &sp, err);
 	if (!rc)
 		rc = sweep_simulate(hw, &sp, p->wbits, p->abits, &en, err);
 	double storage = 0, nonzero = 0, weights = 0;
@@ -172,10 +219,13 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
 		weights += (double)L->weight.n;
 	}
+	if (!rc && point == (size_t)-1)
+		say_layer_orders(r, c, m, &en);
 	if (!rc) {
 		struct row_metrics rm = {
+			.seed = c->seed,
 			.accuracy = 100.0 * ev.accuracy,
-			.accuracy_floor = r->baseline_test_acc - p->accuracy_bound,
+			.accuracy_floor = c->baseline_test_acc - p->accuracy_bound,
 			.weights_nonzero = nonzero, .weights = weights, .storage_bits = storage,
 			.en = &en, .hw = hw,
 		};
@@ -205,40 +255,18 @@ struct eap_status {
 	const char *group;
 };
 
-static void on_layer(void *ctx, uint32_t round, const char *layer, double density, double acc)
+/* A step of the pruning procedure, in the log (prefixed with the point's
+ * group, since groups run in parallel). */
+static void on_log(void *ctx, const char *line)
 {
 	struct eap_status *s = ctx;
-	if (s->r->o->progress_tty || s->r->o->quiet)
+	if (s->r->o->quiet)
 		return;
 	pthread_mutex_lock(&s->r->lock);
-	if (isnan(acc))
-		fprintf(stderr, "%s: %s round %u %s stays at density %.4f (no lower density keeps "
-				"the floor)\n", s->r->e->name, s->group, round + 1, layer, density);
-	else
-		fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
-			s->r->e->name, s->group, round + 1, layer, density, acc);
+	if (s->r->o->progress_tty)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: %s: %s\n", s->r->e->name, s->group, line);
 	pthread_mutex_unlock(&s->r->lock);
-}
-
-/* The fine-tuning after each pruning round (and after factorisation). */
-static void finetune_opts(const struct sweep_point *p, struct nn_train_opts *ft)
-{
-	ft->epochs = p->finetune_epochs;
-	ft->batch = p->train_batch;
-	ft->lr = p->train_lr * 0.1;
-	ft->seed = p->seed;
-}
-
-/* After a rewrite that built next from *m with status rc: *m becomes next. */
-static int replace_model(struct nn_model *m, struct nn_model *next, int rc)
-{
-	if (rc) {
-		nn_model_deinit(next);
-		return rc;
-	}
-	nn_model_deinit(m);
-	*m = *next;
-	return 0;
 }
 
 /* Copies of every weight tensor, to reset the model between the points of a group. */
@@ -267,8 +295,43 @@ static void free_weights(float **w, int n)
 	free(w);
 }
 
+/* Layer decisions of low-rank factorisation, in the log like pruning's. */
+static void on_rank(void *ctx, uint32_t round, const char *layer, double fraction, double acc)
+{
+	char line[200];
+	(void)round;
+	if (isnan(acc))
+		snprintf(line, sizeof line, "%s stays as it is (no useful rank keeps the floor)",
+			 layer);
+	else
+		snprintf(line, sizeof line, "%s factorised to %.4f of its weights, decision "
+			 "accuracy %.2f%%", layer, fraction, acc);
+	on_log(ctx, line);
+}
+
+/* The fine-tuning after each pruning round (and after factorisation). */
+static void finetune_opts(const struct sweep_point *p, struct nn_train_opts *ft)
+{
+	ft->epochs = p->finetune_epochs;
+	ft->batch = p->train_batch;
+	ft->lr = p->train_lr * 0.1;
+	ft->seed = p->seed;
+}
+
+/* After a rewrite that built next from *m with status rc: *m becomes next. */
+static int replace_model(struct nn_model *m, struct nn_model *next, int rc)
+{
+	if (rc) {
+		nn_model_deinit(next);
+		return rc;
+	}
+	nn_model_deinit(m);
+	*m = *next;
+	return 0;
+}
+
 /* Prunes m in place for group point p0 with per-layer structure gran. */
-static int prune_group(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
+static int prune_group(const struct cohort *c, struct nn_model *m, const struct sweep_hw *hw,
 		       const struct sweep_point *p0, const enum wl_granularity *gran,
 		       uint32_t simd_width, struct eap_status *st, struct sim_err *err)
 {
@@ -279,6 +342,7 @@ static int prune_group(struct run *r, struct nn_model *m, const struct sweep_hw 
 	o.layer_granularity = gran;
 	o.simd_width = simd_width;
 	o.accuracy_bound = p0->accuracy_bound;
+	o.decision_margin = p0->decision_margin;
 	o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
 	o.rounds = p0->rounds;
 	o.seed = p0->seed;
@@ -286,17 +350,17 @@ static int prune_group(struct run *r, struct nn_model *m, const struct sweep_hw 
 	struct energy_ctx ec = {hw, gran, simd_width};
 	o.energy = layer_energy_cb;
 	o.energy_ctx = &ec;
-	o.progress = on_layer;
-	o.progress_ctx = st;
-	struct nn_dataset ft = r->train;
+	o.log = on_log;
+	o.log_ctx = st;
+	struct nn_dataset ft = c->train;
 	if (ft.n > p0->finetune_images)
 		ft.n = p0->finetune_images;
 	struct eap_result res;
-	return eap_prune(m, &ft, &r->val, &o, &res, err);
+	return eap_prune(m, &ft, &c->val, c->check.n ? &c->check : NULL, &o, &res, err);
 }
 
 /* Factorises m for group point p0; *m becomes the factored model. */
-static int factor_group(struct run *r, struct nn_model *m, const struct sweep_point *p0,
+static int factor_group(const struct cohort *c, struct nn_model *m, const struct sweep_point *p0,
 			struct eap_status *st, struct sim_err *err)
 {
 	struct eap_lowrank_opts o;
@@ -304,16 +368,16 @@ static int factor_group(struct run *r, struct nn_model *m, const struct sweep_po
 	o.accuracy_bound = p0->accuracy_bound;
 	o.target_weights = p0->target_density < 1 ? p0->target_density : 0;
 	finetune_opts(p0, &o.finetune);
-	o.progress = on_layer;
+	o.progress = on_rank;
 	o.progress_ctx = st;
-	struct nn_dataset ft = r->train;
+	struct nn_dataset ft = c->train;
 	if (ft.n > p0->finetune_images)
 		ft.n = p0->finetune_images;
 	uint32_t *rank = sim_calloc((size_t)m->n_layers, sizeof *rank, err);
 	if (!rank)
 		return SIM_ERR_NOMEM;
 	struct nn_model f;
-	int rc = eap_lowrank(m, &ft, &r->val, &o, &f, rank, err);
+	int rc = eap_lowrank(m, &ft, &c->val, &o, &f, rank, err);
 	free(rank);
 	return replace_model(m, &f, rc);
 }
@@ -341,10 +405,8 @@ static int shrink_group(struct nn_model *m, const enum wl_granularity *gran, str
 static int save_group_model(const struct run *r, const struct nn_model *m,
 			    const struct nn_ckpt_meta *baseline, const char *id, struct sim_err *err)
 {
-	char dir[700], path[760];
-	const char *slash = strrchr(r->ckpt, '/');
-	snprintf(dir, sizeof dir, "%.*s/models", slash ? (int)(slash - r->ckpt) : 1,
-		 slash ? r->ckpt : ".");
+	char dir[460], path[500];
+	snprintf(dir, sizeof dir, "%s/models", r->dir);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "cannot create: %s", strerror(errno));
 	snprintf(path, sizeof path, "%s/%s.ckpt", dir, id);
@@ -362,6 +424,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		if (r->group_of[p] == g)
 			first = p;
 	const struct sweep_point *p0 = &e->points[first];
+	const struct cohort *c = sweep_cohort_of(r, p0->seed);
 	struct sweep_hw hw;
 	struct nn_model m;
 	memset(&m, 0, sizeof m);
@@ -373,7 +436,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		return rc;
 	uint32_t max_batch = p0->train_batch > 256 ? p0->train_batch : 256;
 	struct nn_ckpt_meta meta;
-	if ((rc = nn_checkpoint_load(&m, &meta, r->ckpt, max_batch, 1, err)))
+	if ((rc = nn_checkpoint_load(&m, &meta, c->ckpt, max_batch, 1, err)))
 		goto done;
 	if (!(gran = sim_calloc((size_t)m.n_layers, sizeof *gran, err))) {
 		rc = SIM_ERR_NOMEM;
@@ -383,20 +446,21 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 	    (rc = sweep_layer_granularity(p0, &hw.arch, &m.net, gran, &simd_width, e->path,
 					  e->ids[first], err)))
 		goto done;
-	char label[128];
-	snprintf(label, sizeof label, "%s/%s", sweep_method_names[p0->method],
-		 sweep_granularity_names[p0->granularity]);
+	char label[160];
+	snprintf(label, sizeof label, "seed %llu %s/%s bound %g", (unsigned long long)p0->seed,
+		 sweep_method_names[p0->method], sweep_granularity_names[p0->granularity],
+		 p0->accuracy_bound);
 	struct eap_status st = {r, label};
 	bool reshaped = false;
 	if (p0->method == SWEEP_SVD) {
-		rc = factor_group(r, &m, p0, &st, err);
+		rc = factor_group(c, &m, p0, &st, err);
 		/* The factors are dense layers of a new network. */
 		free(gran);
 		if (!rc && !(gran = sim_calloc((size_t)m.n_layers, sizeof *gran, err)))
 			rc = SIM_ERR_NOMEM;
 		reshaped = true;
 	} else if (p0->method != SWEEP_NONE) {
-		rc = prune_group(r, &m, &hw, p0, gran, simd_width, &st, err);
+		rc = prune_group(c, &m, &hw, p0, gran, simd_width, &st, err);
 		for (int i = 0; i < m.n_layers; i++)
 			reshaped |= gran[i] == WL_GRAN_NODE;
 		if (!rc)
@@ -417,7 +481,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 			if (saved[i])
 				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
 		quantise_weights(&m, e->points[p].wbits);
-		rc = sweep_point_finish(r, &m, &hw, &e->points[p], gran, simd_width, p, e->ids[p],
+		rc = sweep_point_finish(r, c, &m, &hw, &e->points[p], gran, simd_width, p, e->ids[p],
 					err);
 	}
 done:
@@ -506,7 +570,7 @@ int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	}
 	gsl_rng_free(rng);
 	if (!rc) {
-		struct row_metrics rm = {NAN, NAN, nonzero, weights, storage, &en, &hw_run};
+		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw_run};
 		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);
 	}
 	net_result_deinit(&en);
