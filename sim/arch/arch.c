@@ -24,8 +24,9 @@ const char *const arch_dataflow_names[ARCH_DF_COUNT] = {"rs", "ws", "os", "nlr"}
 static_assert(ARCH_DF_COUNT == 4, "one name per dataflow");
 const char *const arch_zero_policy_names[ARCH_ZERO_COUNT] = {"none", "gate", "skip"};
 static_assert(ARCH_ZERO_COUNT == 3, "one name per zero policy");
-const char *const arch_weight_format_names[ARCH_WFMT_COUNT] = {"dense", "relative_index"};
-static_assert(ARCH_WFMT_COUNT == 2, "one name per weight format");
+const char *const arch_weight_format_names[ARCH_WFMT_COUNT] = {"dense", "relative_index",
+								 "auto"};
+static_assert(ARCH_WFMT_COUNT == 3, "one name per weight format");
 const char *const arch_fmap_format_names[ARCH_FFMT_COUNT] = {"dense", "rlc"};
 static_assert(ARCH_FFMT_COUNT == 2, "one name per feature-map format");
 const char *const arch_parallelism_names[ARCH_PAR_COUNT] = {"low", "moderate", "high"};
@@ -108,7 +109,7 @@ static const struct cfg_field dram_fields[] = {
 	[D_BW] = CFG_D(struct dram_raw, bytes_per_cycle, "bandwidth_bytes_per_cycle", 0, 1e6, "0",
 		       false, "0 = not modelled"),
 	[D_WFMT] = CFG_E(struct dram_raw, weight_format, "weight_format", arch_weight_format_names,
-			 ARCH_WFMT_COUNT, "dense", false, "dense | relative_index"),
+			 ARCH_WFMT_COUNT, "dense", false, "dense | relative_index | auto"),
 	[D_INDEX] = CFG_U(struct dram_raw, index_bits, "index_bits", 1, 16, NULL, false,
 			  "relative_index: bits of a gap"),
 	[D_FFMT] = CFG_E(struct dram_raw, fmap_format, "fmap_format", arch_fmap_format_names,
@@ -240,12 +241,14 @@ static int decode_dram(struct cfg_doc *doc, const yaml_node_t *map, struct arch 
 	a->dram_bytes_per_cycle = raw.bytes_per_cycle;
 	a->weight_format = (enum arch_weight_format)raw.weight_format;
 	a->fmap_format = (enum arch_fmap_format)raw.fmap_format;
-	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX && !(present & BIT(D_INDEX)))
+	bool indexed = a->weight_format != ARCH_WFMT_DENSE;
+	if (indexed && !(present & BIT(D_INDEX)))
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "weight_format"),
-				  "weight_format relative_index needs 'index_bits'");
-	if (a->weight_format != ARCH_WFMT_RELATIVE_INDEX && (present & BIT(D_INDEX)))
+				  "weight_format %s needs 'index_bits'",
+				  arch_weight_format_names[a->weight_format]);
+	if (!indexed && (present & BIT(D_INDEX)))
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "index_bits"),
-				  "'index_bits' applies only to weight_format relative_index");
+				  "'index_bits' applies only to weight_format relative_index or auto");
 	a->weight_index_bits = raw.index_bits;
 	if (a->fmap_format == ARCH_FFMT_RLC && !raw.rlc)
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "fmap_format"),

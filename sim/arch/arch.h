@@ -35,9 +35,12 @@ extern const char *const arch_zero_policy_names[ARCH_ZERO_COUNT]; /* "none", "ga
 enum arch_weight_format {
 	ARCH_WFMT_DENSE,
 	ARCH_WFMT_RELATIVE_INDEX, /* nonzeros + index_bits gap each, filler zeros (Deep Compression) */
+	ARCH_WFMT_AUTO,           /* per layer, the smaller of the two: a layer pruning left
+				   * dense (or nearly) is stored dense, the others relative_index */
 	ARCH_WFMT_COUNT
 };
-extern const char *const arch_weight_format_names[ARCH_WFMT_COUNT]; /* "dense", "relative_index" */
+/* "dense", "relative_index", "auto" */
+extern const char *const arch_weight_format_names[ARCH_WFMT_COUNT];
 
 /* How feature maps are stored in DRAM. */
 enum arch_fmap_format {

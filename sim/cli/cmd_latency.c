@@ -181,7 +181,7 @@ static void print_point(const char *label, const struct lat_point *p)
 	for (int k = 0; k < LAT_FORMAT_COUNT; k++) {
 		const struct lat_stat *t = &p->t[k];
 		char cell[48];
-		snprintf(cell, sizeof cell, "%.1f [%.1f-%.1f]", 1e6 * t->median_s, 1e6 * t->q1_s,
+		snprintf(cell, sizeof cell, "%.3g [%.3g-%.3g]", 1e6 * t->median_s, 1e6 * t->q1_s,
 			 1e6 * t->q3_s);
 		printf(" %21s", cell);
 	}

@@ -44,7 +44,7 @@ int lat_work_init(struct lat_work *ws, const struct lat_layer *l, struct sim_err
 	uint64_t n = l->conv ? (uint64_t)l->s.G * l->cols * l->positions : 1;
 	if (!(ws->col = sim_malloc(n * sizeof *ws->col, err)))
 		return SIM_ERR_NOMEM;
-	return nn_gemm_init(&ws->gemm, NN_GEMM_FIXED, nn_gemm_isa_detect(), err);
+	return nn_gemm_init(&ws->gemm, NN_GEMM_FIXED, sim_isa_detect(), err);
 }
 
 void lat_work_deinit(struct lat_work *ws)

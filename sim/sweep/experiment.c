@@ -20,8 +20,9 @@ static_assert(SWEEP_GRAN_COUNT == 7 && WL_GRAN_COUNT == 6,
 const char *const sweep_dataflow_names[SWEEP_DF_COUNT] = {"arch", "rs", "ws", "os", "nlr"};
 static_assert(SWEEP_DF_COUNT == 5, "one name per dataflow choice");
 
-const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT] = {"arch", "dense", "relative_index"};
-static_assert(SWEEP_WFMT_COUNT == 3, "one name per weight format choice");
+const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT] = {"arch", "dense", "relative_index",
+							"auto"};
+static_assert(SWEEP_WFMT_COUNT == 4, "one name per weight format choice");
 const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT] = {"arch", "none", "gate", "skip"};
 static_assert(SWEEP_ZEROS_COUNT == 4, "one name per zero policy choice");
 

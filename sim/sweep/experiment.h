@@ -49,7 +49,8 @@ enum sweep_dataflow { SWEEP_DF_ARCH, SWEEP_DF_RS, SWEEP_DF_WS, SWEEP_DF_OS, SWEE
 extern const char *const sweep_dataflow_names[SWEEP_DF_COUNT];
 
 /* DRAM weight format for a point: the architecture's own, or one of the two. */
-enum sweep_wfmt { SWEEP_WFMT_ARCH, SWEEP_WFMT_DENSE, SWEEP_WFMT_RELATIVE_INDEX, SWEEP_WFMT_COUNT };
+enum sweep_wfmt { SWEEP_WFMT_ARCH, SWEEP_WFMT_DENSE, SWEEP_WFMT_RELATIVE_INDEX, SWEEP_WFMT_AUTO,
+		  SWEEP_WFMT_COUNT };
 extern const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT];
 /* Zero-weight handling for a point: the architecture's own, or one of the three. */
 enum sweep_zeros { SWEEP_ZEROS_ARCH, SWEEP_ZEROS_NONE, SWEEP_ZEROS_GATE, SWEEP_ZEROS_SKIP,

@@ -319,6 +319,7 @@ static void test_restore_greedy(void)
 	}
 	eap_stats_deinit(&st);
 	gsl_rng_free(r);
+}
 
 /* Scalpel's structures: node layers leave their dead nodes silent (zero
  * bias) through restoration, refit and fine-tuning, so the smaller dense

@@ -356,6 +356,13 @@ static void test_sparsity_effects(void)
 	access_layer_eval(&a, &t, &bits, &grouped, m, &x);
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
 			       dense.acc[TY_WEIGHT][EN_DRAM] * entries / 2 * 36 / 16, 1e-6);
+	/* auto: the sparse layer as relative_index, a dense one dense (no index) */
+	a.weight_format = ARCH_WFMT_AUTO;
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
+			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM], dense.acc[TY_WEIGHT][EN_DRAM], 1e-6);
 	a.weight_format = ARCH_WFMT_DENSE;
 	/* run-length coded feature maps: ifmap reads and the final ofmap writes */
 	a.fmap_format = ARCH_FFMT_RLC;
