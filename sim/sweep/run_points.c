@@ -217,8 +217,11 @@ int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m
 				  &bits, err);
 		storage += bits;
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
-		weights += (double)L->weight.n;
 	}
+	/* Density is of the network the sweep started from, so a shrunk or
+	 * factored network's density counts the weights it no longer has. */
+	for (int i = 0; i < hw_in->net.n_layers; i++)
+		weights += (double)wl_layer_weights(&hw_in->net.layers[i]);
 	if (!rc && point == (size_t)-1)
 		say_layer_orders(r, c, m, &en);
 	if (!rc) {
