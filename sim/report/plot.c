@@ -504,9 +504,14 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		goto done;
 	if ((rc = plot_layers(&d, out_dir, made, made_size, err)))
 		goto done;
+	/* A line per granularity, or per method when the granularity is not an axis. */
+	bool by_gran = d.c_gran > 0 && (size_t)d.c_gran < d.first_metric;
+	long by = by_gran ? d.c_gran : method > 0 && (size_t)method < d.first_metric ? method : -1;
 	if (d.c_density >= 0 &&
-	    (rc = plot_series(&d, out_dir, "density", d.c_density, d.c_gran, "Weight density",
-			      "Accuracy vs weight density, per granularity", made, made_size, err)))
+	    (rc = plot_series(&d, out_dir, "density", d.c_density, by, "Weight density",
+			      by_gran || by < 0 ? "Accuracy vs weight density, per granularity"
+						: "Accuracy vs weight density, per method",
+			      made, made_size, err)))
 		goto done;
 	if (d.c_wbits > 0 && (size_t)d.c_wbits < d.first_metric)
 		rc = plot_series(&d, out_dir, "bitwidth", d.c_wbits,
