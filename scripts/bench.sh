@@ -13,6 +13,13 @@ for b in "$build"/bench/*; do
 done
 [ "$found" = 1 ] || echo "no benchmarks built"
 
+# Measured batch-1 CPU latency of dense and sparse layer formats over densities
+# (esim latency; its figures go to the build folder, not plots/).
+for net in lenet-300-100 lenet-5; do
+	echo "== esim latency $net"
+	"$build/esim" latency --net "configs/networks/$net.yaml" --plot "$build/bench/latency-$net"
+done
+
 # Optional: the trainer against PyTorch (Debian's python3-torch, not a project
 # dependency). Debian's interpreter is tried too, in case `python3` is another one.
 if [ -f "$build/bench/train.tsv" ]; then

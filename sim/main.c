@@ -23,6 +23,7 @@ static const struct command commands[] = {
 	{"merge", cmd_merge, "join the results files of a sweep's shards"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
 	{"validate", cmd_validate, "esim's values beside the published figures it reproduces"},
+	{"latency", cmd_latency, "measured CPU time of each layer, dense and sparse, over densities"},
 };
 
 static void usage(FILE *out)

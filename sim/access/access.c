@@ -6,7 +6,11 @@
  * relative indices cost (w + i) bits per stored entry and a random mask of
  * density d needs d / (1 - (1-d)^(2^i)) entries per weight: a run of z zeros
  * before a nonzero needs floor(z / 2^i) filler entries and z is geometric, so
- * E[fillers] = sum_{k>=1} (1-d)^(k 2^i). Run-length coded feature maps (JSSC
+ * E[fillers] = sum_{k>=1} (1-d)^(k 2^i). Weights pruned in groups of g that
+ * share an index (Scalpel's SIMD groups) count the same per group: an entry
+ * is g values plus one index, g w + i bits for g weights. The `auto` format
+ * stores each layer in whichever of dense and relative-index moves fewer bits
+ * (a compressor's per-layer choice), so an unpruned layer pays no index. Run-length coded feature maps (JSSC
  * 2017) store (run, value) pairs, floor((word - 1) / (run + value)) pairs per
  * DRAM word, a pair per nonzero plus a filler pair per 2^run zeros, hence
  * d / (1 - (1-d)^(2^run)) pairs per value. Coding scales DRAM reads of ifmaps
@@ -184,10 +188,17 @@ void access_costs_init(struct access_costs *c, const struct arch *a, const struc
 		for (int lv = 0; lv < EN_LEVEL_COUNT; lv++)
 			c->scale[ty][lv] = g;
 	/* DRAM coding: counts become bits moved / bits of the type. */
-	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX)
-		c->scale[TY_WEIGHT][EN_DRAM] *=
-			access_relidx_entries_per_value(wd, a->weight_index_bits) *
-			(bits->weight + a->weight_index_bits) / bits->weight;
+	if (a->weight_format != ARCH_WFMT_DENSE) {
+		/* Groups of w weights share one index: per weight, the group
+		 * entries (fillers included) / w, each w values plus an index. */
+		double w = in->weight_group > 1 ? in->weight_group : 1;
+		double coded = access_relidx_entries_per_value(wd, a->weight_index_bits) *
+			       (w * bits->weight + a->weight_index_bits) / (w * bits->weight);
+		/* auto: a layer is stored dense when that moves fewer bits. */
+		if (a->weight_format == ARCH_WFMT_AUTO && coded > 1)
+			coded = 1;
+		c->scale[TY_WEIGHT][EN_DRAM] *= coded;
+	}
 	if (a->fmap_format == ARCH_FFMT_RLC) {
 		c->scale[TY_IFMAP][EN_DRAM] *= access_rlc_bits_per_value(a, id) / bits->ifmap;
 		double outputs = g * l->size[DIM_N] * l->size[DIM_M] * l->size[DIM_E] * l->size[DIM_F];

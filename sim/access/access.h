@@ -64,6 +64,8 @@ struct access_layer_in {
 	uint32_t groups;
 	double weight_density, ifmap_density;
 	double ofmap_density;   /* density of the output as stored (RLC) */
+	uint32_t weight_group;  /* weights per relative index (Scalpel's SIMD groups);
+				 * 0 or 1: one index per weight */
 };
 
 struct access_layer_result {

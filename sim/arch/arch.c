@@ -24,10 +24,13 @@ const char *const arch_dataflow_names[ARCH_DF_COUNT] = {"rs", "ws", "os", "nlr"}
 static_assert(ARCH_DF_COUNT == 4, "one name per dataflow");
 const char *const arch_zero_policy_names[ARCH_ZERO_COUNT] = {"none", "gate", "skip"};
 static_assert(ARCH_ZERO_COUNT == 3, "one name per zero policy");
-const char *const arch_weight_format_names[ARCH_WFMT_COUNT] = {"dense", "relative_index"};
-static_assert(ARCH_WFMT_COUNT == 2, "one name per weight format");
+const char *const arch_weight_format_names[ARCH_WFMT_COUNT] = {"dense", "relative_index",
+								 "auto"};
+static_assert(ARCH_WFMT_COUNT == 3, "one name per weight format");
 const char *const arch_fmap_format_names[ARCH_FFMT_COUNT] = {"dense", "rlc"};
 static_assert(ARCH_FFMT_COUNT == 2, "one name per feature-map format");
+const char *const arch_parallelism_names[ARCH_PAR_COUNT] = {"low", "moderate", "high"};
+static_assert(ARCH_PAR_COUNT == 3, "one name per parallelism class");
 
 #define TERA 1099511627776.0 /* 2^40: an upper bound for any on-chip byte count */
 
@@ -36,7 +39,7 @@ struct arch_top {
 	int dataflow;
 	uint32_t word_bits;
 	double clock_mhz;
-	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow, *noc;
+	const yaml_node_t *pe_array, *glb, *rf, *dram, *zeros, *per_dataflow, *noc, *target;
 };
 
 static const struct cfg_field top_fields[] = {
@@ -55,6 +58,20 @@ static const struct cfg_field top_fields[] = {
 	      "equal-area storage per dataflow: {rs|ws|os|nlr: {rf_bytes, glb_bytes}}"),
 	CFG_N(struct arch_top, noc, "noc", CFG_MAP, false,
 	      "the inter-PE network: {bandwidth_words_per_cycle}"),
+	CFG_N(struct arch_top, target, "target", CFG_MAP, false,
+	      "hardware class for pruning: {parallelism, simd_width}"),
+};
+
+struct target_raw {
+	int parallelism;
+	uint32_t simd_width;
+};
+
+static const struct cfg_field target_fields[] = {
+	CFG_E(struct target_raw, parallelism, "parallelism", arch_parallelism_names, ARCH_PAR_COUNT,
+	      NULL, true, "low | moderate | high (Scalpel's classes)"),
+	CFG_U(struct target_raw, simd_width, "simd_width", 1, 1024, NULL, true,
+	      "weights one vector operation takes"),
 };
 
 static const struct cfg_field pe_fields[] = {
@@ -101,7 +118,7 @@ static const struct cfg_field dram_fields[] = {
 	[D_BW] = CFG_D(struct dram_raw, bytes_per_cycle, "bandwidth_bytes_per_cycle", 0, 1e6, "0",
 		       false, "0 = not modelled"),
 	[D_WFMT] = CFG_E(struct dram_raw, weight_format, "weight_format", arch_weight_format_names,
-			 ARCH_WFMT_COUNT, "dense", false, "dense | relative_index"),
+			 ARCH_WFMT_COUNT, "dense", false, "dense | relative_index | auto"),
 	[D_INDEX] = CFG_U(struct dram_raw, index_bits, "index_bits", 1, 16, NULL, false,
 			  "relative_index: bits of a gap"),
 	[D_FFMT] = CFG_E(struct dram_raw, fmap_format, "fmap_format", arch_fmap_format_names,
@@ -233,12 +250,14 @@ static int decode_dram(struct cfg_doc *doc, const yaml_node_t *map, struct arch 
 	a->dram_bytes_per_cycle = raw.bytes_per_cycle;
 	a->weight_format = (enum arch_weight_format)raw.weight_format;
 	a->fmap_format = (enum arch_fmap_format)raw.fmap_format;
-	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX && !(present & BIT(D_INDEX)))
+	bool indexed = a->weight_format != ARCH_WFMT_DENSE;
+	if (indexed && !(present & BIT(D_INDEX)))
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "weight_format"),
-				  "weight_format relative_index needs 'index_bits'");
-	if (a->weight_format != ARCH_WFMT_RELATIVE_INDEX && (present & BIT(D_INDEX)))
+				  "weight_format %s needs 'index_bits'",
+				  arch_weight_format_names[a->weight_format]);
+	if (!indexed && (present & BIT(D_INDEX)))
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "index_bits"),
-				  "'index_bits' applies only to weight_format relative_index");
+				  "'index_bits' applies only to weight_format relative_index or auto");
 	a->weight_index_bits = raw.index_bits;
 	if (a->fmap_format == ARCH_FFMT_RLC && !raw.rlc)
 		return cfg_err_at(err, doc, cfg_map_get(doc, map, "fmap_format"),
@@ -324,6 +343,15 @@ static int decode_arch(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 	    decode_per_dataflow(doc, top.per_dataflow, a, err) ||
 	    (top.noc && cfg_decode(doc, top.noc, noc_fields, N_FIELDS(noc_fields), a, NULL, err)))
 		return SIM_ERR_CONFIG;
+	if (top.target) {
+		struct target_raw t;
+		memset(&t, 0, sizeof t);
+		if (cfg_decode(doc, top.target, target_fields, N_FIELDS(target_fields), &t, NULL, err))
+			return SIM_ERR_CONFIG;
+		a->has_target = true;
+		a->parallelism = (enum arch_parallelism)t.parallelism;
+		a->simd_width = t.simd_width;
+	}
 	return 0;
 }
 

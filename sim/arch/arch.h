@@ -37,9 +37,12 @@ extern const char *const arch_zero_policy_names[ARCH_ZERO_COUNT]; /* "none", "ga
 enum arch_weight_format {
 	ARCH_WFMT_DENSE,
 	ARCH_WFMT_RELATIVE_INDEX, /* nonzeros + index_bits gap each, filler zeros (Deep Compression) */
+	ARCH_WFMT_AUTO,           /* per layer, the smaller of the two: a layer pruning left
+				   * dense (or nearly) is stored dense, the others relative_index */
 	ARCH_WFMT_COUNT
 };
-extern const char *const arch_weight_format_names[ARCH_WFMT_COUNT]; /* "dense", "relative_index" */
+/* "dense", "relative_index", "auto" */
+extern const char *const arch_weight_format_names[ARCH_WFMT_COUNT];
 
 /* How feature maps are stored in DRAM. */
 enum arch_fmap_format {
@@ -48,6 +51,16 @@ enum arch_fmap_format {
 	ARCH_FFMT_COUNT
 };
 extern const char *const arch_fmap_format_names[ARCH_FFMT_COUNT]; /* "dense", "rlc" */
+
+/* Hardware parallelism classes of Scalpel (Yu et al., ISCA 2017), which decide
+ * the pruning structure that pays on a target (see sweep's granularity arch). */
+enum arch_parallelism {
+	ARCH_PAR_LOW,      /* micro-controller: one core, a narrow SIMD unit */
+	ARCH_PAR_MODERATE, /* desktop CPU: a few cores with wide SIMD */
+	ARCH_PAR_HIGH,     /* GPU or a large PE array */
+	ARCH_PAR_COUNT
+};
+extern const char *const arch_parallelism_names[ARCH_PAR_COUNT]; /* "low", "moderate", "high" */
 
 /* On-chip storage of one dataflow in an equal-area comparison (ISCA 2016
  * section VI-B: every dataflow gets the same storage area, split differently
@@ -98,6 +111,12 @@ struct arch {
 	 * per_dataflow[dataflow] always holds the file's own rf/glb when the RF is
 	 * the shared form; other entries only when the file gives them. */
 	struct arch_storage per_dataflow[ARCH_DF_COUNT];
+
+	/* Added: the optional `target` section, the class of hardware the
+	 * accelerator stands for when pruning is fitted to it (Scalpel). */
+	bool has_target;
+	enum arch_parallelism parallelism;
+	uint32_t simd_width;         /* weights one vector operation takes */
 };
 
 /* Loads an architecture file. a is caller-allocated and holds no heap memory. */

@@ -31,5 +31,6 @@ int cmd_merge(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_latency(int argc, char **argv);
 
 #endif

@@ -99,7 +99,13 @@ static int targets_init(struct target *t, const struct nn_model *m, const struct
 		enum wl_granularity g = sp.layers[i].granularity;
 		if (l->type == WL_CONV && r->prune.conv_granularity != CMP_GRAN_PROFILE)
 			g = (enum wl_granularity)(r->prune.conv_granularity - 1);
-		rc = prune_groups_for_layer(l, g, r->prune.fc_block, &t[i].groups, err);
+		if (g == WL_GRAN_NODE)
+			rc = sim_err_set(err, SIM_ERR_USAGE, r->prune.profile, 0, 0,
+					 "layer '%s': a recipe prunes with masks and keeps the "
+					 "network's shape, so it cannot take granularity node", l->name);
+		else
+			rc = prune_groups_for_layer(l, g, r->prune.fc_block,
+						    sp.layers[i].simd_width, &t[i].groups, err);
 	}
 	wl_sparsity_deinit(&sp);
 	return rc;

@@ -21,7 +21,8 @@ const char *const prune_norm_names[PRUNE_NORM_COUNT] = {"l1", "l2"};
 static_assert(PRUNE_NORM_COUNT == 2, "one name per norm");
 
 int prune_groups_for_layer(const struct wl_layer *layer, enum wl_granularity g,
-			   uint64_t fc_block, struct prune_groups *out, struct sim_err *err)
+			   uint64_t fc_block, uint64_t simd_width, struct prune_groups *out,
+			   struct sim_err *err)
 {
 	if (!wl_layer_has_weights(layer))
 		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
@@ -29,18 +30,20 @@ int prune_groups_for_layer(const struct wl_layer *layer, enum wl_granularity g,
 	struct wl_conv_shape s = wl_layer_conv_shape(layer);
 	out->rows = (uint64_t)s.G * s.M;
 	out->row_len = (uint64_t)s.C * s.R * s.S;
-	if (layer->type == WL_FC) {
-		const uint64_t w[WL_GRAN_COUNT] = {1, fc_block, 0, out->row_len};
-		out->width = w[g];
-	} else {
-		const uint64_t w[WL_GRAN_COUNT] = {1, s.S, (uint64_t)s.R * s.S, out->row_len};
-		out->width = w[g];
-	}
+	const uint64_t fc[WL_GRAN_COUNT] = {1, fc_block, 0, out->row_len, simd_width, out->row_len};
+	const uint64_t conv[WL_GRAN_COUNT] = {1, s.S, (uint64_t)s.R * s.S, out->row_len,
+					      simd_width, out->row_len};
+	static_assert(WL_GRAN_COUNT == 6, "one group width per granularity");
+	out->width = layer->type == WL_FC ? fc[g] : conv[g];
 	if (out->width == 0)
 		return sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0,
-				   "granularity %s does not apply to FC layer '%s'%s",
-				   wl_granularity_names[g], layer->name,
-				   g == WL_GRAN_1D ? " without a block length" : "");
+				   "granularity %s does not apply to %s layer '%s'%s",
+				   wl_granularity_names[g], wl_layer_type_names[layer->type],
+				   layer->name,
+				   g == WL_GRAN_1D ? " without a block length"
+				   : g == WL_GRAN_SIMD ? " without a SIMD width" : "");
+	if (out->width > out->row_len)
+		out->width = out->row_len;
 	return 0;
 }
 

@@ -3,8 +3,11 @@
  * per output channel / neuron) of row_len contiguous weights, each row split
  * into aligned groups of `width` weights (the last group of a row may be
  * shorter). Every granularity is such a split: for CONV W[m][c][r][s],
- * 0-D width 1, 1-D width S, 2-D width R*S, 3-D width C*R*S; for FC W[m][c],
- * single weights, row blocks of a given length, whole rows. */
+ * 0-D width 1, 1-D width S, 2-D width R*S, 3-D and node width C*R*S; for FC
+ * W[m][c], single weights, row blocks of a given length, whole rows. SIMD
+ * groups are simd_width consecutive weights of a row for both: the input
+ * dimension of the layer's matrix (FC W[m][k], CONV lowered to
+ * W[m][c*R*S + r*S + s]), so a kept group is one aligned vector load. */
 #ifndef SIM_COMPRESS_PRUNE_H
 #define SIM_COMPRESS_PRUNE_H
 
@@ -26,9 +29,11 @@ struct prune_groups {
 };
 
 /* Groups of a CONV/FC layer at granularity g. fc_block is the row-block length
- * used for FC layers at 1-D. 2-D has no FC analogue and is an error. */
+ * used for FC layers at 1-D, simd_width the group width at simd (each used
+ * only there). 2-D has no FC analogue and is an error. */
 int prune_groups_for_layer(const struct wl_layer *layer, enum wl_granularity g,
-			   uint64_t fc_block, struct prune_groups *out, struct sim_err *err);
+			   uint64_t fc_block, uint64_t simd_width, struct prune_groups *out,
+			   struct sim_err *err);
 uint64_t prune_groups_count(const struct prune_groups *g);
 
 /* Per-group score (the norm divided by the group size, so short groups compare

@@ -16,8 +16,8 @@ const char *const cmp_schedule_names[CMP_SCHED_COUNT] = {"oneshot", "iterative",
 static_assert(CMP_SCHED_COUNT == 3, "one name per schedule");
 const char *const cmp_quant_names[CMP_QUANT_COUNT] = {"none", "kmeans", "linear"};
 static_assert(CMP_QUANT_COUNT == 3, "one name per quantisation");
-const char *const cmp_granularity_names[WL_GRAN_COUNT + 1] = {"profile", "0d", "1d", "2d", "3d"};
-static_assert(WL_GRAN_COUNT == 4, "one name per granularity");
+const char *const cmp_granularity_names[CMP_GRAN_COUNT] = {"profile", "0d", "1d", "2d", "3d"};
+static_assert(CMP_GRAN_COUNT == 5 && WL_GRAN_3D == 3, "profile, then the granularities 0d-3d");
 
 struct top_raw {
 	char name[64];
@@ -53,7 +53,7 @@ static const struct cfg_field prune_fields[] = {
 	[P_NORM] = CFG_E(struct cmp_prune_recipe, norm, "norm", prune_norm_names, PRUNE_NORM_COUNT,
 			 "l2", false, "group ranking norm"),
 	[P_GRAN] = CFG_E(struct cmp_prune_recipe, conv_granularity, "conv_granularity",
-			 cmp_granularity_names, WL_GRAN_COUNT + 1, "profile", false,
+			 cmp_granularity_names, CMP_GRAN_COUNT, "profile", false,
 			 "CONV group: profile | 0d | 1d | 2d | 3d"),
 	[P_BLOCK] = CFG_U(struct cmp_prune_recipe, fc_block, "fc_block", 1, 1 << 20, "4", false,
 			  "row-block length of FC layers at 1d"),

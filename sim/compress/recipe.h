@@ -37,7 +37,9 @@ enum cmp_quant {
 extern const char *const cmp_quant_names[CMP_QUANT_COUNT];
 
 #define CMP_GRAN_PROFILE 0 /* index 0 of cmp_granularity_names; else 1 + wl_granularity */
-extern const char *const cmp_granularity_names[WL_GRAN_COUNT + 1];
+/* conv_granularity: "profile" or 0d-3d (simd and node only through a profile) */
+#define CMP_GRAN_COUNT 5
+extern const char *const cmp_granularity_names[CMP_GRAN_COUNT];
 
 struct cmp_prune_recipe {
 	int method;          /* enum cmp_method */

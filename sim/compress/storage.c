@@ -155,7 +155,13 @@ int storage_network_random(const struct wl_network *net, const struct wl_sparsit
 		if (!mask)
 			return SIM_ERR_NOMEM;
 		unsigned wbits = l->type == WL_CONV ? wbits_conv : wbits_fc;
-		if (!(rc = prune_groups_for_layer(l, sp->layers[i].granularity, fc_block, &g, err)) &&
+		if (sp->layers[i].granularity == WL_GRAN_NODE)
+			rc = sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0,
+					 "layer '%s': node pruning leaves a smaller dense network, "
+					 "which has no sparse storage to account", l->name);
+		if (!rc &&
+		    !(rc = prune_groups_for_layer(l, sp->layers[i].granularity, fc_block,
+						  sp->layers[i].simd_width, &g, err)) &&
 		    !(rc = storage_mask_random(&g, sp->layers[i].weight_density, rng, mask, err)))
 			rc = storage_layer_from_mask(l, &g, mask, wbits, ibits, &layers[*n], err);
 		*n += !rc;

@@ -30,6 +30,7 @@
 #include "core/detmath.h"
 #include "core/mem.h"
 #include "eap/refit.h"
+#include "workload/network_edit.h"
 
 void eap_opts_default(struct eap_opts *o)
 {
@@ -53,18 +54,65 @@ void eap_opts_default(struct eap_opts *o)
 }
 
 int eap_layer_groups(const struct wl_layer *l, enum wl_granularity g, uint32_t fc_block,
-		     struct prune_groups *out, struct sim_err *err)
+		     uint32_t simd_width, struct prune_groups *out, struct sim_err *err)
 {
 	if (l->type == WL_FC && g == WL_GRAN_2D) {
 		/* FC has no kernels: 2-D uses row blocks of fc_block^2, between
 		 * 1-D blocks and whole rows. */
-		int rc = prune_groups_for_layer(l, WL_GRAN_0D, fc_block, out, err);
+		int rc = prune_groups_for_layer(l, WL_GRAN_0D, fc_block, simd_width, out, err);
 		out->width = (uint64_t)fc_block * fc_block;
 		if (out->width > out->row_len)
 			out->width = out->row_len;
 		return rc;
 	}
-	return prune_groups_for_layer(l, g, fc_block, out, err);
+	return prune_groups_for_layer(l, g, fc_block, simd_width, out, err);
+}
+
+static enum wl_granularity granularity_of(const struct eap_opts *o, int li)
+{
+	return o->layer_granularity ? o->layer_granularity[li] : o->granularity;
+}
+
+void eap_zero_dead_nodes(struct nn_model *m, const struct eap_opts *o)
+{
+	for (int i = 0; i < m->n_layers; i++) {
+		struct nn_layer *L = &m->layers[i];
+		if (!L->weight.n || !L->bias.n || granularity_of(o, i) != WL_GRAN_NODE)
+			continue;
+		uint64_t rows = L->bias.n, len = L->weight.n / rows;
+		for (uint64_t r = 0; r < rows; r++)
+			if (prune_mask_kept(L->weight.mask + r * len, len) == 0) {
+				L->bias.value[r] = 0.0f;
+				L->bias.velocity[r] = 0.0f;
+			}
+	}
+}
+
+/* Fine-tuning keeps removed nodes silent after every step. The caller's own
+ * hooks share one ctx, so all three are wrapped to receive theirs. */
+struct node_hook {
+	const struct eap_opts *o;
+	const struct nn_train_opts *user;
+};
+
+static int node_step_hook(struct nn_model *m, uint64_t step, void *ctx, struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	eap_zero_dead_nodes(m, h->o);
+	return h->user->step_hook ? h->user->step_hook(m, step, h->user->ctx, err) : 0;
+}
+
+static int node_grad_hook(struct nn_model *m, uint64_t step, void *ctx, struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	return h->user->grad_hook(m, step, h->user->ctx, err);
+}
+
+static int node_progress(struct nn_model *m, const struct nn_progress *p, void *ctx,
+			 struct sim_err *err)
+{
+	const struct node_hook *h = ctx;
+	return h->user->progress(m, p, h->user->ctx, err);
 }
 
 static uint64_t shape_size(struct wl_tensor_shape s)
@@ -478,6 +526,7 @@ static int try_density(struct layer_search *ls, double d, double floor_acc, stru
 			return SIM_ERR_NOMEM;
 	}
 	nn_model_apply_masks(ls->m);
+	eap_zero_dead_nodes(ls->m, o);
 	t->density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
 	return decide(ls->m, ls->val, floor_acc, &t->pass, &t->acc);
 }
@@ -534,7 +583,8 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	struct layer_search ls = {.m = m, .layer = &m->layers[li], .o = o, .val = val};
 	struct nn_layer *L = ls.layer;
 	ls.n = L->weight.n;
-	int rc = eap_layer_groups(&m->net.layers[li], o->granularity, o->fc_block, &ls.pg, err);
+	int rc = eap_layer_groups(&m->net.layers[li], granularity_of(o, li), o->fc_block,
+				  o->simd_width, &ls.pg, err);
 	if (rc)
 		return rc;
 	uint64_t nb = L->bias.n ? L->bias.n : 1;
@@ -787,12 +837,19 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 	say(o, "%s pruning, %s groups: decision set %llu images at %.2f%%, floor %.2f%% (bound %.2f, "
 	       "margin %.2f)%s",
 	    o->method == EAP_ENERGY_AWARE ? "energy-aware" : "magnitude",
-	    wl_granularity_names[o->granularity], (unsigned long long)val->n,
+	    o->layer_granularity ? "per-layer" : wl_granularity_names[o->granularity],
+	    (unsigned long long)val->n,
 	    r->val_accuracy_start, floor_acc, o->accuracy_bound, o->decision_margin,
 	    check ? "" : "; no check set");
 	if (check)
 		say(o, "check set %llu images at %.2f%%, floor %.2f%%", (unsigned long long)check->n,
 		    r->check_accuracy_start, check_floor);
+	struct node_hook hook = {o, &o->finetune};
+	struct nn_train_opts ft = o->finetune;
+	ft.step_hook = node_step_hook;
+	ft.grad_hook = o->finetune.grad_hook ? node_grad_hook : NULL;
+	ft.progress = o->finetune.progress ? node_progress : NULL;
+	ft.ctx = &hook;
 	for (uint32_t round = 0; round < o->rounds; round++) {
 		uint64_t kept_before = nn_model_weights_kept(m);
 		snapshot_free(&snap);
@@ -801,6 +858,17 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 		say(o, "round %u: %llu of %llu weights kept", round + 1,
 		    (unsigned long long)kept_before, (unsigned long long)nn_model_weights(m));
 		memset(done, 0, (size_t)m->n_layers * sizeof *done);
+		/* A node layer whose nodes cannot leave the network stays dense. */
+		for (int i = 0; i < m->n_layers; i++) {
+			char why[160];
+			if (wl_layer_has_weights(&m->net.layers[i]) &&
+			    granularity_of(o, i) == WL_GRAN_NODE &&
+			    !wl_node_prunable(&m->net, i, why, sizeof why)) {
+				done[i] = 1;
+				if (round == 0)
+					say(o, "%s stays dense: %s", m->net.layers[i].name, why);
+			}
+		}
 		for (;;) {
 			int li = next_layer(m, train, o, done, density, key, order, err, &rc);
 			if (rc)
@@ -815,7 +883,7 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 				o->progress(o->progress_ctx, round, m->net.layers[li].name, d, acc);
 		}
 		double val_acc, check_acc = NAN;
-		if (o->finetune.epochs && (rc = nn_train(m, train, &o->finetune, err)))
+		if (o->finetune.epochs && (rc = nn_train(m, train, &ft, err)))
 			goto out;
 		if ((rc = accuracy_pct(m, val, &val_acc, err)) ||
 		    (check && (rc = accuracy_pct(m, check, &check_acc, err))))

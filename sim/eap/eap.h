@@ -20,7 +20,11 @@
  *      accuracy fell more than the bound below its starting value, the round
  *      is undone and pruning stops.
  * Rounds repeat while they still remove weights and pass the check. Every
- * step is reported through the log callback. */
+ * step is reported through the log callback.
+ *
+ * The same framework prunes at Scalpel's structures (Yu et al., ISCA 2017):
+ * SIMD-width groups, and whole nodes whose biases are held at 0 so that the
+ * pruned network can be rewritten as a smaller dense one (compress/node.h). */
 #ifndef SIM_EAP_EAP_H
 #define SIM_EAP_EAP_H
 
@@ -66,6 +70,11 @@ struct eap_opts {
 	uint32_t max_sample_rows;  /* (image, position) rows per CONV group ... */
 	uint32_t samples_per_unknown; /* ... but at least this many per unknown of an output */
 	uint32_t fc_block;         /* FC row-block length at 1-D (2-D uses its square) */
+	uint32_t simd_width;       /* group width at granularity simd */
+	/* Granularity of each layer (indexed like m->net.layers), or NULL: every
+	 * layer at `granularity`. A node layer whose nodes cannot leave the
+	 * network (wl_node_prunable) is left dense. */
+	const enum wl_granularity *layer_granularity;
 	struct nn_train_opts finetune; /* epochs 0: no fine-tuning */
 	uint64_t seed;
 	eap_energy_fn energy;
@@ -127,8 +136,15 @@ int eap_ifmap_density(struct nn_model *m, const float *images, uint64_t n, doubl
 		      struct sim_err *err);
 
 /* The pruning groups of a CONV/FC layer at granularity g for the trainer's
- * weight layout (FC 2-D uses row blocks of fc_block^2). */
+ * weight layout (FC 2-D uses row blocks of fc_block^2; simd groups of
+ * simd_width; node whole rows). */
 int eap_layer_groups(const struct wl_layer *l, enum wl_granularity g, uint32_t fc_block,
-		     struct prune_groups *out, struct sim_err *err);
+		     uint32_t simd_width, struct prune_groups *out, struct sim_err *err);
+
+/* Node pruning keeps a removed node's output at exactly 0, so that removing
+ * it (compress/node.h) changes nothing: zeroes the bias (and its momentum) of
+ * every output whose weights are all masked, in the layers whose granularity
+ * (o->layer_granularity or o->granularity) is node. */
+void eap_zero_dead_nodes(struct nn_model *m, const struct eap_opts *o);
 
 #endif

@@ -22,6 +22,8 @@ struct access_layer_in mapper_layer_in(const struct wl_network *net, const struc
 		.weight_density = sp ? sp->layers[i].weight_density : 1.0,
 		.ifmap_density = sp ? sp->layers[i].ifmap_density : 1.0,
 		.ofmap_density = 1.0,
+		.weight_group = sp && sp->layers[i].granularity == WL_GRAN_SIMD
+					? sp->layers[i].simd_width : 1,
 	};
 	if (sp && wl_network_is_chain(net))
 		for (int j = i + 1; j < net->n_layers; j++)

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <math.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,3 +121,20 @@ void gnuplot_log_tics(FILE *g, const char *axis, double lo, double hi)
 	fprintf(g, ")\nset m%stics 10\n", axis);
 }
 
+int gnuplot_mkdir(const char *dir, struct sim_err *err)
+{
+	char buf[512];
+	snprintf(buf, sizeof buf, "%s", dir);
+	for (char *p = buf + 1; *p; p++) {
+		if (*p != '/')
+			continue;
+		*p = '\0';
+		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
+					   strerror(errno));
+		*p = '/';
+	}
+	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s", strerror(errno));
+	return 0;
+}

@@ -1,6 +1,6 @@
-/* Shared helpers of the gnuplot-drawn figures (plot.c, compare.c): files in
- * an output folder, gnuplot run inside it, and the common script head and
- * tail that make every figure a PNG and an SVG. */
+/* Shared helpers of the gnuplot-drawn figures (plot.c, compare.c,
+ * latency_plot.c): files in an output folder, gnuplot run inside it, and the
+ * common script head and tail that make every figure a PNG and an SVG. */
 #ifndef SIM_REPORT_GNUPLOT_H
 #define SIM_REPORT_GNUPLOT_H
 
@@ -20,6 +20,8 @@ void gnuplot_head(FILE *g, const char *name, const char *size);
 void gnuplot_tail(FILE *g, const char *name, const char *size);
 /* Appends "name.png name.svg" to the space-separated list made. */
 void gnuplot_made(char *made, size_t size, const char *name);
+/* Creates dir and its missing parents (mkdir -p). */
+int gnuplot_mkdir(const char *dir, struct sim_err *err);
 /* Labelled tics for a log axis ("x" or "y") over [lo, hi]. */
 void gnuplot_log_tics(FILE *g, const char *axis, double lo, double hi);
 

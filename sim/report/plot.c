@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "core/mem.h"
 #include "report/gnuplot.h"
@@ -414,24 +413,6 @@ static int plot_series(const struct plot_data *d, const char *dir, const char *n
 	return 0;
 }
 
-static int make_dir(const char *dir, struct sim_err *err)
-{
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
-			continue;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
-					   strerror(errno));
-		*p = '/';
-	}
-	if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s", strerror(errno));
-	return 0;
-}
-
 /* The axis to colour by: the first of the preferred names that is an axis,
  * else the first axis not already used. */
 static long pick_axis(const struct plot_data *d, const char *const *prefer, size_t n, long not)
@@ -492,12 +473,20 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 	d.unit = r.n_rows && d.c_unit >= 0 ? r.rows[0].cells[d.c_unit] : "energy units";
 	static const char *const colour_pref[] = {"granularity", "dataflow", "method", "network"};
 	static const char *const shape_pref[] = {"wbits", "pe_rows", "abits", "glb_bytes"};
-	d.c_colour = pick_axis(&d, colour_pref, 4, -1);
-	d.c_shape = pick_axis(&d, shape_pref, 4, d.c_colour);
+	/* More than two methods cannot be told apart by filled and open symbols:
+	 * then the method takes the colour and the granularity the shape. */
+	static const char *const colour_many[] = {"method"};
+	static const char *const shape_many[] = {"granularity", "wbits", "pe_rows", "abits"};
+	long method = sweep_results_col(&r, "method");
+	const char *methods[MAX_CATS];
+	bool many = method > 0 && (size_t)method < d.first_metric &&
+		    collect_categories(&d, method, d.baseline, methods) > 2;
+	d.c_colour = many ? pick_axis(&d, colour_many, 1, -1) : pick_axis(&d, colour_pref, 4, -1);
+	d.c_shape = many ? pick_axis(&d, shape_many, 4, d.c_colour)
+			 : pick_axis(&d, shape_pref, 4, d.c_colour);
 	/* Filled vs open symbols: the pruning method if it is a free axis, else
 	 * the first other free axis; only an axis of two values can be told apart so. */
 	d.c_fill = -1;
-	long method = sweep_results_col(&r, "method");
 	for (long c = 0; c < (long)d.first_metric && d.c_fill < 0; c++) {
 		long cand = c == 0 ? method : c;
 		if (cand < 1 || (size_t)cand >= d.first_metric || cand == d.c_colour ||
@@ -507,7 +496,7 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		if (collect_categories(&d, cand, d.baseline, vals) <= 2)
 			d.c_fill = cand;
 	}
-	if ((rc = make_dir(out_dir, err)))
+	if ((rc = gnuplot_mkdir(out_dir, err)))
 		goto done;
 	if ((rc = plot_pareto(&d, out_dir, made, made_size, err)))
 		goto done;
@@ -515,9 +504,14 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		goto done;
 	if ((rc = plot_layers(&d, out_dir, made, made_size, err)))
 		goto done;
+	/* A line per granularity, or per method when the granularity is not an axis. */
+	bool by_gran = d.c_gran > 0 && (size_t)d.c_gran < d.first_metric;
+	long by = by_gran ? d.c_gran : method > 0 && (size_t)method < d.first_metric ? method : -1;
 	if (d.c_density >= 0 &&
-	    (rc = plot_series(&d, out_dir, "density", d.c_density, d.c_gran, "Weight density",
-			      "Accuracy vs weight density, per granularity", made, made_size, err)))
+	    (rc = plot_series(&d, out_dir, "density", d.c_density, by, "Weight density",
+			      by_gran || by < 0 ? "Accuracy vs weight density, per granularity"
+						: "Accuracy vs weight density, per method",
+			      made, made_size, err)))
 		goto done;
 	if (d.c_wbits > 0 && (size_t)d.c_wbits < d.first_metric)
 		rc = plot_series(&d, out_dir, "bitwidth", d.c_wbits,

@@ -4,8 +4,9 @@
  * between `point` and `accuracy`), writes data files and gnuplot scripts into
  * out_dir and runs gnuplot on them, each script producing a PNG and an SVG:
  *   pareto        accuracy vs energy (log x), every point coloured by one axis
- *                 and shaped by another, the Pareto front as a line; for an
- *                 energy-only sweep, cycles vs energy
+ *                 and shaped by another (with more than two methods: coloured
+ *                 by method, shaped by granularity), the Pareto front as a
+ *                 line; for an energy-only sweep, cycles vs energy
  *   layers-level  per-layer energy, stacked by memory level, before (the
  *                 baseline row) and after pruning (the lowest-energy point
  *                 within its accuracy bound)

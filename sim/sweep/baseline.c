@@ -138,7 +138,7 @@ int sweep_baseline_row(struct run *r, struct cohort *c, struct sim_err *err)
 		dense.wbits = dense.abits = 0;
 		dense.method = SWEEP_NONE;
 		dense.accuracy_bound = 0;
-		rc = sweep_point_finish(r, c, &m, &hw, &dense, (size_t)-1, c->row_id, err);
+		rc = sweep_point_finish(r, c, &m, &hw, &dense, NULL, 0, (size_t)-1, c->row_id, err);
 		sweep_hw_deinit(&hw);
 	}
 	nn_model_deinit(&m);

@@ -9,15 +9,20 @@
 
 #include "cfg/cfg.h"
 #include "core/mem.h"
-#include "workload/sparsity.h"
 
-const char *const sweep_method_names[SWEEP_METHOD_COUNT] = {"magnitude", "energy-aware", "none"};
-static_assert(SWEEP_METHOD_COUNT == 3, "one name per method");
+const char *const sweep_method_names[SWEEP_METHOD_COUNT] = {"magnitude", "energy-aware", "none",
+							   "scalpel", "svd"};
+static_assert(SWEEP_METHOD_COUNT == 5, "one name per method");
+const char *const sweep_granularity_names[SWEEP_GRAN_COUNT] = {"0d", "1d", "2d", "3d", "simd",
+							       "node", "arch"};
+static_assert(SWEEP_GRAN_COUNT == 7 && WL_GRAN_COUNT == 6,
+	      "the workload's granularities, then arch");
 const char *const sweep_dataflow_names[SWEEP_DF_COUNT] = {"arch", "rs", "ws", "os", "nlr"};
 static_assert(SWEEP_DF_COUNT == 5, "one name per dataflow choice");
 
-const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT] = {"arch", "dense", "relative_index"};
-static_assert(SWEEP_WFMT_COUNT == 3, "one name per weight format choice");
+const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT] = {"arch", "dense", "relative_index",
+							"auto"};
+static_assert(SWEEP_WFMT_COUNT == 4, "one name per weight format choice");
 const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT] = {"arch", "none", "gate", "skip"};
 static_assert(SWEEP_ZEROS_COUNT == 4, "one name per zero policy choice");
 
@@ -51,8 +56,10 @@ static const struct cfg_field point_fields[] = {
 	      "activation bits (0: float inference, the architecture's word in the simulator)"),
 	CFG_E(P, method, "method", sweep_method_names, SWEEP_METHOD_COUNT, "none", false,
 	      "pruning method"),
-	CFG_E(P, granularity, "granularity", wl_granularity_names, WL_GRAN_COUNT, "0d", false,
-	      "pruning granularity"),
+	CFG_E(P, granularity, "granularity", sweep_granularity_names, SWEEP_GRAN_COUNT, "0d", false,
+	      "pruning granularity (arch: per layer from the architecture's target)"),
+	CFG_U(P, simd_width, "simd_width", 0, 1024, "0", false,
+	      "weights per group at granularity simd (0 = the architecture's target)"),
 	CFG_D(P, accuracy_bound, "accuracy_bound", 0, 100, "1", false,
 	      "accuracy points the pruning may lose"),
 	CFG_D(P, target_density, "target_density", 0.001, 1, "1", false,
@@ -76,6 +83,13 @@ static const struct cfg_field point_fields[] = {
 };
 #undef P
 enum { N_POINT_FIELDS = sizeof point_fields / sizeof point_fields[0] };
+static_assert(N_POINT_FIELDS <= 64, "cfg_decode's presence mask has 64 bits");
+
+/* Presence bit of the `granularity` row of point_fields. */
+static uint64_t granularity_bit(void)
+{
+	return UINT64_C(1) << cfg_field_find(point_fields, N_POINT_FIELDS, "granularity");
+}
 
 struct exp_top {
 	char name[64];
@@ -142,6 +156,33 @@ static int alloc_points(struct sweep_experiment *e, size_t n, struct sim_err *er
 	return 0;
 }
 
+/* Method rules, once every point is decoded: scalpel prunes at the structure
+ * the architecture calls for (granularity arch, which it takes when the point
+ * gives none), and svd factorises layers and has no granularity (simd_width,
+ * like weight_index_bits, matters only where it applies, so a base can give
+ * it to the points that use it). explicit_gran[p]: point p's granularity was
+ * written (in base, an axis or its entry). */
+static int check_methods(struct cfg_doc *doc, struct sweep_experiment *e,
+			 const yaml_node_t *const *origin, const bool *explicit_gran,
+			 struct sim_err *err)
+{
+	for (size_t p = 0; p < e->n_points; p++) {
+		struct sweep_point *pt = &e->points[p];
+		if (pt->method == SWEEP_SCALPEL && !explicit_gran[p])
+			pt->granularity = SWEEP_GRAN_ARCH;
+		if (pt->method == SWEEP_SCALPEL && pt->granularity != SWEEP_GRAN_ARCH)
+			return cfg_err_at(err, doc, origin[p],
+					  "method scalpel takes each layer's granularity from the "
+					  "architecture's target (granularity arch), not %s",
+					  sweep_granularity_names[pt->granularity]);
+		if (pt->method == SWEEP_SVD && explicit_gran[p] && pt->granularity != WL_GRAN_0D)
+			return cfg_err_at(err, doc, origin[p],
+					  "method svd factorises layers; granularity %s does not "
+					  "apply to it", sweep_granularity_names[pt->granularity]);
+	}
+	return 0;
+}
+
 /* Fills values and ids once every point is decoded; a repeated id means two
  * points with identical axis values, reported at the node that made the second. */
 static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
@@ -171,7 +212,7 @@ static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
 }
 
 static int expand_axes(struct cfg_doc *doc, struct sweep_experiment *e, const yaml_node_t *axes,
-		       struct sim_err *err)
+		       bool base_gran, struct sim_err *err)
 {
 	size_t n_keys = (size_t)(axes->data.mapping.pairs.top - axes->data.mapping.pairs.start);
 	if (n_keys == 0)
@@ -206,10 +247,18 @@ static int expand_axes(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 	if (alloc_points(e, total, err))
 		return SIM_ERR_NOMEM;
 	const yaml_node_t **origin = sim_calloc(total, sizeof *origin, err);
-	if (!origin)
+	bool *explicit_gran = sim_calloc(total, sizeof *explicit_gran, err);
+	if (!origin || !explicit_gran) {
+		free(origin);
+		free(explicit_gran);
 		return SIM_ERR_NOMEM;
+	}
 	int rc = 0;
+	bool gran_axis = base_gran;
+	for (size_t k = 0; k < n_keys; k++)
+		gran_axis |= (UINT64_C(1) << field_of[k]) == granularity_bit();
 	for (size_t p = 0; p < total && rc == 0; p++) {
+		explicit_gran[p] = gran_axis;
 		e->points[p] = e->base;
 		size_t rest = p;
 		/* The last axis varies fastest. */
@@ -222,13 +271,16 @@ static int expand_axes(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 		}
 	}
 	if (rc == 0)
+		rc = check_methods(doc, e, origin, explicit_gran, err);
+	if (rc == 0)
 		rc = finish_points(doc, e, origin, err);
 	free(origin);
+	free(explicit_gran);
 	return rc;
 }
 
 static int expand_list(struct cfg_doc *doc, struct sweep_experiment *e, const yaml_node_t *list,
-		       struct sim_err *err)
+		       bool base_gran, struct sim_err *err)
 {
 	size_t n = cfg_seq_len(list);
 	if (n == 0)
@@ -236,8 +288,12 @@ static int expand_list(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 	if (alloc_points(e, n, err))
 		return SIM_ERR_NOMEM;
 	const yaml_node_t **origin = sim_calloc(n, sizeof *origin, err);
-	if (!origin)
+	bool *explicit_gran = sim_calloc(n, sizeof *explicit_gran, err);
+	if (!origin || !explicit_gran) {
+		free(origin);
+		free(explicit_gran);
 		return SIM_ERR_NOMEM;
+	}
 	int rc = 0;
 	for (size_t p = 0; p < n && rc == 0; p++) {
 		yaml_node_t *entry = cfg_seq_item(doc, list, p);
@@ -256,13 +312,17 @@ static int expand_list(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 		if (rc == 0 && present == 0)
 			rc = cfg_err_at(err, doc, entry, "a point must set at least one field");
 		e->points[p] = scratch;
+		explicit_gran[p] = base_gran || (present & granularity_bit());
 		for (size_t f = 0; f < N_POINT_FIELDS && rc == 0; f++)
 			if (present & (UINT64_C(1) << f))
 				add_axis(e, f);
 	}
 	if (rc == 0)
+		rc = check_methods(doc, e, origin, explicit_gran, err);
+	if (rc == 0)
 		rc = finish_points(doc, e, origin, err);
 	free(origin);
+	free(explicit_gran);
 	return rc;
 }
 
@@ -279,20 +339,23 @@ static int decode_experiment(struct cfg_doc *doc, struct sweep_experiment *e, st
 		      (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z')))
 			return cfg_err_at(err, doc, cfg_map_get(doc, cfg_doc_root(doc), "name"),
 					  "name may hold only letters, digits, '-', '_' and '.'");
-	if (cfg_decode(doc, top.base, point_fields, N_POINT_FIELDS, &e->base, NULL, err))
+	uint64_t base_present = 0;
+	if (cfg_decode(doc, top.base, point_fields, N_POINT_FIELDS, &e->base, &base_present, err))
 		return SIM_ERR_CONFIG;
+	bool base_gran = (base_present & granularity_bit()) != 0;
 	if (top.axes && top.points)
 		return cfg_err_at(err, doc, top.points, "give either 'axes' or 'points', not both");
 	if (top.axes)
-		return expand_axes(doc, e, top.axes, err);
+		return expand_axes(doc, e, top.axes, base_gran, err);
 	if (top.points)
-		return expand_list(doc, e, top.points, err);
+		return expand_list(doc, e, top.points, base_gran, err);
 	/* No axes: a single point, the base itself. */
 	if (alloc_points(e, 1, err))
 		return SIM_ERR_NOMEM;
 	e->points[0] = e->base;
 	const yaml_node_t *origin = top.base;
-	return finish_points(doc, e, &origin, err);
+	int rc = check_methods(doc, e, &origin, &base_gran, err);
+	return rc ? rc : finish_points(doc, e, &origin, err);
 }
 
 /* cfg_doc_decode callback: decodes, and releases a half-built experiment on error. */

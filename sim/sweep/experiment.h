@@ -23,14 +23,25 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "workload/sparsity.h"
 
 enum sweep_method {
 	SWEEP_MAGNITUDE,    /* Han et al. 2015: prune by magnitude, retrain */
 	SWEEP_ENERGY_AWARE, /* Yang et al. 2017: energy-ordered, restore, refit */
 	SWEEP_NONE,         /* no pruning (the baseline) */
+	SWEEP_SCALPEL,      /* Yu et al. 2017: magnitude pruning at the structure the
+			     * architecture's parallelism calls for (granularity arch) */
+	SWEEP_SVD,          /* low-rank factorisation: each layer split in two by a
+			     * truncated SVD, then fine-tuned */
 	SWEEP_METHOD_COUNT
 };
 extern const char *const sweep_method_names[SWEEP_METHOD_COUNT];
+
+/* Granularity of a point: one of the workload's, or `arch`: per layer, what
+ * the architecture's target class calls for (Scalpel; see run_points.c). */
+#define SWEEP_GRAN_ARCH WL_GRAN_COUNT
+#define SWEEP_GRAN_COUNT (WL_GRAN_COUNT + 1)
+extern const char *const sweep_granularity_names[SWEEP_GRAN_COUNT];
 
 /* Dataflow choice for a point: the architecture file's own, or one of the four. */
 enum sweep_dataflow { SWEEP_DF_ARCH, SWEEP_DF_RS, SWEEP_DF_WS, SWEEP_DF_OS, SWEEP_DF_NLR,
@@ -38,7 +49,8 @@ enum sweep_dataflow { SWEEP_DF_ARCH, SWEEP_DF_RS, SWEEP_DF_WS, SWEEP_DF_OS, SWEE
 extern const char *const sweep_dataflow_names[SWEEP_DF_COUNT];
 
 /* DRAM weight format for a point: the architecture's own, or one of the two. */
-enum sweep_wfmt { SWEEP_WFMT_ARCH, SWEEP_WFMT_DENSE, SWEEP_WFMT_RELATIVE_INDEX, SWEEP_WFMT_COUNT };
+enum sweep_wfmt { SWEEP_WFMT_ARCH, SWEEP_WFMT_DENSE, SWEEP_WFMT_RELATIVE_INDEX, SWEEP_WFMT_AUTO,
+		  SWEEP_WFMT_COUNT };
 extern const char *const sweep_wfmt_names[SWEEP_WFMT_COUNT];
 /* Zero-weight handling for a point: the architecture's own, or one of the three. */
 enum sweep_zeros { SWEEP_ZEROS_ARCH, SWEEP_ZEROS_NONE, SWEEP_ZEROS_GATE, SWEEP_ZEROS_SKIP,
@@ -66,7 +78,8 @@ struct sweep_point {
 	int weight_zeros;              /* enum sweep_zeros */
 	uint32_t wbits, abits;         /* 0 = the architecture's word bits */
 	int method;                    /* enum sweep_method */
-	int granularity;               /* enum wl_granularity */
+	int granularity;               /* enum wl_granularity, or SWEEP_GRAN_ARCH */
+	uint32_t simd_width;           /* simd groups: 0 = the architecture's target width */
 	double accuracy_bound;         /* accuracy points the pruning may lose */
 	double target_density;         /* < 1: prune every layer to this density instead of
 					* searching under accuracy_bound */

@@ -1,24 +1,36 @@
 /* The points of a sweep (see run.c): an accuracy group prunes once
- * (eap.h) and then quantises, tests, simulates and accounts each of its
- * points; an energy-only point simulates a sparsity profile.
+ * (eap.h) or factorises once (eap/lowrank.h) and then quantises, tests,
+ * simulates and accounts each of its points; an energy-only point simulates
+ * a sparsity profile.
+ *
+ * Node pruning (Scalpel) and low-rank factorisation change the network: the
+ * pruned model is rewritten as the smaller dense one (compress/node.h) or as
+ * the factored one, which is what the points test and simulate, and what is
+ * kept as <results dir>/models/<first point id>.ckpt.
  *
  * Storage bits: per layer the smaller of the dense codes (weights x wbits)
  * and the Deep Compression sparse form (kept groups' relative indices of 8
  * bits for CONV and 5 for FC layers, fillers included, plus wbits per stored
  * weight and a 32-bit scale). */
+#include <errno.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
+#include "compress/node.h"
 #include "compress/prune.h"
 #include "compress/quant.h"
 #include "compress/storage.h"
 #include "core/mem.h"
 #include "eap/eap.h"
+#include "eap/lowrank.h"
 #include "nn/checkpoint.h"
 #include "sweep/run_points.h"
+#include "sweep/scalpel.h"
+#include "workload/network_edit.h"
 
 /* ---- storage ------------------------------------------------------------- */
 
@@ -29,7 +41,8 @@ static unsigned index_bits(const struct wl_layer *l)
 
 /* Bits to store one layer: dense codes or the relative-index form. */
 static int storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t n,
-			enum wl_granularity g, unsigned wbits, double *bits, struct sim_err *err)
+			enum wl_granularity g, uint32_t simd_width, unsigned wbits, double *bits,
+			struct sim_err *err)
 {
 	double dense = (double)n * wbits;
 	uint64_t kept = prune_mask_kept(mask, n);
@@ -39,7 +52,7 @@ static int storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t 
 	}
 	struct prune_groups pg;
 	struct storage_layer sl;
-	if (eap_layer_groups(l, g, 4, &pg, err) ||
+	if (eap_layer_groups(l, g, 4, simd_width, &pg, err) ||
 	    storage_layer_from_mask(l, &pg, mask, wbits, index_bits(l), &sl, err))
 		return SIM_ERR_INTERNAL;
 	double sparse = (double)sl.weight_entries * wbits + (double)sl.index_entries * sl.ibits + 32;
@@ -55,9 +68,19 @@ static uint32_t word_or(uint32_t bits, const struct sweep_hw *hw)
 	return bits ? bits : hw->arch.word_bits;
 }
 
+/* Layer i's pruning structure in a sparsity profile: gran[i] (NULL: 0-D),
+ * with the SIMD width for simd groups. */
+static void set_structure(struct wl_layer_sparsity *ls, const enum wl_granularity *gran, int i,
+			  uint32_t simd_width)
+{
+	ls->granularity = gran ? gran[i] : WL_GRAN_0D;
+	ls->simd_width = ls->granularity == WL_GRAN_SIMD ? simd_width : 0;
+}
+
 /* Per-layer densities of a model (weights from masks, inputs measured). */
 static int model_sparsity(struct nn_model *m, const struct nn_dataset *train,
-			  enum wl_granularity g, struct wl_sparsity *sp, struct sim_err *err)
+			  const enum wl_granularity *gran, uint32_t simd_width,
+			  struct wl_sparsity *sp, struct sim_err *err)
 {
 	if (wl_sparsity_dense(sp, &m->net, err))
 		return SIM_ERR_NOMEM;
@@ -68,7 +91,7 @@ static int model_sparsity(struct nn_model *m, const struct nn_dataset *train,
 	int rc = eap_ifmap_density(m, train->images, n, dens, err);
 	for (int i = 0; rc == 0 && i < m->n_layers; i++) {
 		sp->layers[i].ifmap_density = dens[i] > 0 ? dens[i] : 1e-6;
-		sp->layers[i].granularity = g;
+		set_structure(&sp->layers[i], gran, i, simd_width);
 		if (m->layers[i].weight.n) {
 			double kept = (double)prune_mask_kept(m->layers[i].weight.mask, m->layers[i].weight.n);
 			sp->layers[i].weight_density = kept > 0 ? kept / (double)m->layers[i].weight.n : 1e-6;
@@ -80,7 +103,8 @@ static int model_sparsity(struct nn_model *m, const struct nn_dataset *train,
 
 struct energy_ctx {
 	const struct sweep_hw *hw;
-	enum wl_granularity g;
+	const enum wl_granularity *gran;
+	uint32_t simd_width;
 };
 
 /* eap's energy callback: the simulator on the model's current densities. */
@@ -96,7 +120,7 @@ static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *if
 		if (m->layers[i].weight.n) {
 			double kept = (double)prune_mask_kept(m->layers[i].weight.mask, m->layers[i].weight.n);
 			sp.layers[i].weight_density = kept > 0 ? kept / (double)m->layers[i].weight.n : 1e-6;
-			sp.layers[i].granularity = c->g;
+			set_structure(&sp.layers[i], c->gran, i, c->simd_width);
 		}
 	}
 	struct net_result en;
@@ -159,9 +183,15 @@ static void say_layer_orders(struct run *r, const struct cohort *c, const struct
 
 /* Test accuracy, simulation and storage of the model as it is; appends the row. */
 int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
-		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
+		       const struct sweep_hw *hw_in, const struct sweep_point *p,
+		       const enum wl_granularity *gran, uint32_t simd_width, size_t point,
 		       const char *id, struct sim_err *err)
 {
+	/* The hardware runs the model's own network (smaller after node pruning,
+	 * with more layers after factorisation). */
+	struct sweep_hw hw_model = *hw_in;
+	hw_model.net = m->net;
+	const struct sweep_hw *hw = &hw_model;
 	struct nn_eval ev;
 	struct wl_sparsity sp;
 	memset(&sp, 0, sizeof sp);
@@ -173,7 +203,7 @@ int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m
 	if (!rc)
 		rc = nn_evaluate(m, &r->test, &ev, err);
 	if (!rc)
-		rc = model_sparsity(m, &c->train, (enum wl_granularity)p->granularity, &sp, err);
+		rc = model_sparsity(m, &c->train, gran, simd_width, &sp, err);
 	if (!rc)
 		rc = sweep_simulate(hw, &sp, p->wbits, p->abits, &en, err);
 	double storage = 0, nonzero = 0, weights = 0;
@@ -183,12 +213,15 @@ int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m
 			continue;
 		double bits;
 		rc = storage_bits(&m->net.layers[i], L->weight.mask, L->weight.n,
-				  (enum wl_granularity)p->granularity, word_or(p->wbits, hw), &bits,
-				  err);
+				  gran ? gran[i] : WL_GRAN_0D, simd_width, word_or(p->wbits, hw),
+				  &bits, err);
 		storage += bits;
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
-		weights += (double)L->weight.n;
 	}
+	/* Density is of the network the sweep started from, so a shrunk or
+	 * factored network's density counts the weights it no longer has. */
+	for (int i = 0; i < hw_in->net.n_layers; i++)
+		weights += (double)wl_layer_weights(&hw_in->net.layers[i]);
 	if (!rc && point == (size_t)-1)
 		say_layer_orders(r, c, m, &en);
 	if (!rc) {
@@ -265,6 +298,127 @@ static void free_weights(float **w, int n)
 	free(w);
 }
 
+/* Layer decisions of low-rank factorisation, in the log like pruning's. */
+static void on_rank(void *ctx, uint32_t round, const char *layer, double fraction, double acc)
+{
+	char line[200];
+	(void)round;
+	if (isnan(acc))
+		snprintf(line, sizeof line, "%s stays as it is (no useful rank keeps the floor)",
+			 layer);
+	else
+		snprintf(line, sizeof line, "%s factorised to %.4f of its weights, decision "
+			 "accuracy %.2f%%", layer, fraction, acc);
+	on_log(ctx, line);
+}
+
+/* The fine-tuning after each pruning round (and after factorisation). */
+static void finetune_opts(const struct sweep_point *p, struct nn_train_opts *ft)
+{
+	ft->epochs = p->finetune_epochs;
+	ft->batch = p->train_batch;
+	ft->lr = p->train_lr * 0.1;
+	ft->seed = p->seed;
+}
+
+/* After a rewrite that built next from *m with status rc: *m becomes next. */
+static int replace_model(struct nn_model *m, struct nn_model *next, int rc)
+{
+	if (rc) {
+		nn_model_deinit(next);
+		return rc;
+	}
+	nn_model_deinit(m);
+	*m = *next;
+	return 0;
+}
+
+/* Prunes m in place for group point p0 with per-layer structure gran. */
+static int prune_group(const struct cohort *c, struct nn_model *m, const struct sweep_hw *hw,
+		       const struct sweep_point *p0, const enum wl_granularity *gran,
+		       uint32_t simd_width, struct eap_status *st, struct sim_err *err)
+{
+	struct eap_opts o;
+	eap_opts_default(&o);
+	o.method = p0->method == SWEEP_ENERGY_AWARE ? EAP_ENERGY_AWARE : EAP_MAGNITUDE;
+	o.granularity = gran[0];
+	o.layer_granularity = gran;
+	o.simd_width = simd_width;
+	o.accuracy_bound = p0->accuracy_bound;
+	o.decision_margin = p0->decision_margin;
+	o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
+	o.rounds = p0->rounds;
+	o.seed = p0->seed;
+	finetune_opts(p0, &o.finetune);
+	struct energy_ctx ec = {hw, gran, simd_width};
+	o.energy = layer_energy_cb;
+	o.energy_ctx = &ec;
+	o.log = on_log;
+	o.log_ctx = st;
+	struct nn_dataset ft = c->train;
+	if (ft.n > p0->finetune_images)
+		ft.n = p0->finetune_images;
+	struct eap_result res;
+	return eap_prune(m, &ft, &c->val, c->check.n ? &c->check : NULL, &o, &res, err);
+}
+
+/* Factorises m for group point p0; *m becomes the factored model. */
+static int factor_group(const struct cohort *c, struct nn_model *m, const struct sweep_point *p0,
+			struct eap_status *st, struct sim_err *err)
+{
+	struct eap_lowrank_opts o;
+	eap_lowrank_opts_default(&o);
+	o.accuracy_bound = p0->accuracy_bound;
+	o.target_weights = p0->target_density < 1 ? p0->target_density : 0;
+	finetune_opts(p0, &o.finetune);
+	o.progress = on_rank;
+	o.progress_ctx = st;
+	struct nn_dataset ft = c->train;
+	if (ft.n > p0->finetune_images)
+		ft.n = p0->finetune_images;
+	uint32_t *rank = sim_calloc((size_t)m->n_layers, sizeof *rank, err);
+	if (!rank)
+		return SIM_ERR_NOMEM;
+	struct nn_model f;
+	int rc = eap_lowrank(m, &ft, &c->val, &o, &f, rank, err);
+	free(rank);
+	return replace_model(m, &f, rc);
+}
+
+/* Rewrites m without its pruned nodes in the layers whose structure is node. */
+static int shrink_group(struct nn_model *m, const enum wl_granularity *gran, struct sim_err *err)
+{
+	bool *select = sim_calloc((size_t)m->n_layers, sizeof *select, err);
+	if (!select)
+		return SIM_ERR_NOMEM;
+	bool any = false;
+	for (int i = 0; i < m->n_layers; i++)
+		any |= select[i] = gran[i] == WL_GRAN_NODE;
+	int rc = 0;
+	if (any) {
+		struct nn_model s;
+		rc = replace_model(m, &s, cmp_node_shrink(m, select, m->max_batch, m->n_threads, &s,
+							  NULL, err));
+	}
+	free(select);
+	return rc;
+}
+
+/* Keeps a model whose network changed as <results dir>/models/<id>.ckpt. */
+static int save_group_model(const struct run *r, const struct nn_model *m,
+			    const struct nn_ckpt_meta *baseline, const char *id, struct sim_err *err)
+{
+	char dir[460], path[500];
+	snprintf(dir, sizeof dir, "%s/models", r->dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "cannot create: %s", strerror(errno));
+	snprintf(path, sizeof path, "%s/%s.ckpt", dir, id);
+	struct nn_ckpt_meta meta = *baseline;
+	meta.test_accuracy = -1;
+	meta.test_loss = -1;
+	return nn_checkpoint_save(m, &meta, path, err);
+}
+
 /* Prunes once for the group of points (they differ only in bits), then
  * finishes each of them. */
 static int group_run(struct run *r, const size_t *points, size_t n, struct sim_err *err)
@@ -277,43 +431,47 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 	struct nn_model m;
 	memset(&m, 0, sizeof m);
 	float **saved = NULL;
+	enum wl_granularity *gran = NULL;
+	uint32_t simd_width = 0;
 	int rc = sweep_hw_load(&hw, p0, e->path, e->ids[first], err);
 	if (rc)
 		return rc;
 	uint32_t max_batch = p0->train_batch > 256 ? p0->train_batch : 256;
-	if ((rc = nn_checkpoint_load(&m, NULL, c->ckpt, max_batch, 1, err)))
+	struct nn_ckpt_meta meta;
+	if ((rc = nn_checkpoint_load(&m, &meta, c->ckpt, max_batch, 1, err)))
 		goto done;
-	if (p0->method != SWEEP_NONE) {
-		struct eap_opts o;
-		eap_opts_default(&o);
-		o.method = p0->method == SWEEP_ENERGY_AWARE ? EAP_ENERGY_AWARE : EAP_MAGNITUDE;
-		o.granularity = (enum wl_granularity)p0->granularity;
-		o.accuracy_bound = p0->accuracy_bound;
-		o.decision_margin = p0->decision_margin;
-		o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
-		o.rounds = p0->rounds;
-		o.seed = p0->seed;
-		o.finetune.epochs = p0->finetune_epochs;
-		o.finetune.batch = p0->train_batch;
-		o.finetune.lr = p0->train_lr * 0.1;
-		o.finetune.seed = p0->seed;
-		struct energy_ctx ec = {&hw, o.granularity};
-		o.energy = layer_energy_cb;
-		o.energy_ctx = &ec;
-		char label[160];
-		snprintf(label, sizeof label, "seed %llu %s/%s bound %g",
-			 (unsigned long long)p0->seed, sweep_method_names[p0->method],
-			 wl_granularity_names[p0->granularity], p0->accuracy_bound);
-		struct eap_status st = {r, label};
-		o.log = on_log;
-		o.log_ctx = &st;
-		struct nn_dataset ft = c->train;
-		if (ft.n > p0->finetune_images)
-			ft.n = p0->finetune_images;
-		struct eap_result res;
-		if ((rc = eap_prune(&m, &ft, &c->val, c->check.n ? &c->check : NULL, &o, &res, err)))
-			goto done;
+	if (!(gran = sim_calloc((size_t)m.n_layers, sizeof *gran, err))) {
+		rc = SIM_ERR_NOMEM;
+		goto done;
 	}
+	if (p0->method != SWEEP_NONE && p0->method != SWEEP_SVD &&
+	    (rc = sweep_layer_granularity(p0, &hw.arch, &m.net, gran, &simd_width, e->path,
+					  e->ids[first], err)))
+		goto done;
+	char label[160];
+	snprintf(label, sizeof label, "seed %llu %s/%s bound %g", (unsigned long long)p0->seed,
+		 sweep_method_names[p0->method], sweep_granularity_names[p0->granularity],
+		 p0->accuracy_bound);
+	struct eap_status st = {r, label};
+	bool reshaped = false;
+	if (p0->method == SWEEP_SVD) {
+		rc = factor_group(c, &m, p0, &st, err);
+		/* The factors are dense layers of a new network. */
+		free(gran);
+		if (!rc && !(gran = sim_calloc((size_t)m.n_layers, sizeof *gran, err)))
+			rc = SIM_ERR_NOMEM;
+		reshaped = true;
+	} else if (p0->method != SWEEP_NONE) {
+		rc = prune_group(c, &m, &hw, p0, gran, simd_width, &st, err);
+		for (int i = 0; i < m.n_layers; i++)
+			reshaped |= gran[i] == WL_GRAN_NODE;
+		if (!rc)
+			rc = shrink_group(&m, gran, err);
+	}
+	if (!rc && reshaped)
+		rc = save_group_model(r, &m, &meta, e->ids[first], err);
+	if (rc)
+		goto done;
 	if (!(saved = save_weights(&m, err))) {
 		rc = SIM_ERR_NOMEM;
 		goto done;
@@ -324,16 +482,42 @@ static int group_run(struct run *r, const size_t *points, size_t n, struct sim_e
 			if (saved[i])
 				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
 		quantise_weights(&m, e->points[p].wbits);
-		rc = sweep_point_finish(r, c, &m, &hw, &e->points[p], p, e->ids[p], err);
+		rc = sweep_point_finish(r, c, &m, &hw, &e->points[p], gran, simd_width, p, e->ids[p],
+					err);
 	}
 done:
 	free_weights(saved, m.n_layers);
+	free(gran);
 	nn_model_deinit(&m);
 	sweep_hw_deinit(&hw);
 	return rc;
 }
 
 /* ---- energy-only sweeps -------------------------------------------------- */
+
+/* Node layers of a profile keep round(density * channels) of their output
+ * channels (at least one): into *out the network with them shrunk (left empty
+ * when the profile has no node layer), their densities set to 1. */
+static int node_shrink_profile(const struct wl_network *net, struct wl_sparsity *sp,
+			       struct wl_network *out, struct sim_err *err)
+{
+	uint32_t *channels = sim_calloc((size_t)net->n_layers, sizeof *channels, err);
+	if (!channels)
+		return SIM_ERR_NOMEM;
+	bool any = false;
+	for (int i = 0; i < net->n_layers; i++) {
+		if (!wl_layer_has_weights(&net->layers[i]) ||
+		    sp->layers[i].granularity != WL_GRAN_NODE)
+			continue;
+		long c = lround(sp->layers[i].weight_density * net->layers[i].out.c);
+		channels[i] = c < 1 ? 1 : (uint32_t)c;
+		sp->layers[i].weight_density = 1.0;
+		any = true;
+	}
+	int rc = any ? wl_network_shrink(net, channels, out, err) : 0;
+	free(channels);
+	return rc;
+}
 
 /* Simulates energy-only point p and appends its row. */
 static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
@@ -347,15 +531,22 @@ static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	memset(&sp, 0, sizeof sp);
 	struct net_result en;
 	memset(&en, 0, sizeof en);
+	struct wl_network shrunk;
+	memset(&shrunk, 0, sizeof shrunk);
 	rc = pt->sparsity[0] ? wl_sparsity_load(&sp, &hw.net, pt->sparsity, err)
 			     : wl_sparsity_dense(&sp, &hw.net, err);
+	/* The hardware runs the network as the profile leaves it: node layers
+	 * shrunk (and dense), the rest at their densities. */
+	struct sweep_hw hw_run = hw;
+	if (!rc && !(rc = node_shrink_profile(&hw.net, &sp, &shrunk, err)) && shrunk.layers)
+		hw_run.net = shrunk;
 	if (!rc)
-		rc = sweep_simulate(&hw, &sp, pt->wbits, pt->abits, &en, err);
+		rc = sweep_simulate(&hw_run, &sp, pt->wbits, pt->abits, &en, err);
 	double nonzero = 0, weights = 0, storage = 0;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	gsl_rng_set(rng, pt->seed);
-	for (int i = 0; !rc && i < hw.net.n_layers; i++) {
-		const struct wl_layer *l = &hw.net.layers[i];
+	for (int i = 0; !rc && i < hw_run.net.n_layers; i++) {
+		const struct wl_layer *l = &hw_run.net.layers[i];
 		uint64_t n = wl_layer_weights(l);
 		if (!n)
 			continue;
@@ -367,12 +558,13 @@ static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 			break;
 		}
 		double bits = 0;
-		rc = eap_layer_groups(l, sp.layers[i].granularity, 4, &pg, err);
+		rc = eap_layer_groups(l, sp.layers[i].granularity, 4, sp.layers[i].simd_width, &pg,
+				      err);
 		if (!rc)
 			rc = storage_mask_random(&pg, sp.layers[i].weight_density, rng, mask, err);
 		if (!rc)
 			rc = storage_bits(l, mask, n, sp.layers[i].granularity,
-					  word_or(pt->wbits, &hw), &bits, err);
+					  sp.layers[i].simd_width, word_or(pt->wbits, &hw), &bits, err);
 		nonzero += (double)prune_mask_kept(mask, n);
 		weights += (double)n;
 		storage += bits;
@@ -380,11 +572,12 @@ static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	}
 	gsl_rng_free(rng);
 	if (!rc) {
-		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw};
+		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw_run};
 		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);
 	}
 	net_result_deinit(&en);
 	wl_sparsity_deinit(&sp);
+	wl_network_deinit(&shrunk);
 	sweep_hw_deinit(&hw);
 	return rc;
 }

@@ -11,9 +11,12 @@
 
 /* Test accuracy, simulation and storage of model m as point p of cohort c
  * (its training images calibrate and measure activations, its baseline sets
- * the accuracy floor); appends the row. */
+ * the accuracy floor); appends the row. The simulator runs m's own network;
+ * gran[i] (NULL: 0-D everywhere) is the pruning structure of m's layer i,
+ * simd_width the width of its simd groups. */
 int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
-		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
+		       const struct sweep_hw *hw, const struct sweep_point *p,
+		       const enum wl_granularity *gran, uint32_t simd_width, size_t point,
 		       const char *id, struct sim_err *err);
 /* Runs one group of points[0..n) (run.c's grouping) and appends their rows:
  * an accuracy sweep's group prunes once and finishes each point at its bits;

@@ -9,6 +9,7 @@
 #include <string.h>
 
 static_assert(ARCH_ZERO_COUNT == SWEEP_ZEROS_COUNT - 1, "sweep_zeros is arch_zero_policy + arch");
+static_assert(ARCH_WFMT_COUNT == SWEEP_WFMT_COUNT - 1, "sweep_wfmt is arch_weight_format + arch");
 
 int sweep_hw_load(struct sweep_hw *hw, const struct sweep_point *p, const char *experiment,
 		  const char *point_id, struct sim_err *err)
@@ -46,14 +47,13 @@ int sweep_hw_load(struct sweep_hw *hw, const struct sweep_point *p, const char *
 		a->rf_bytes = p->rf_bytes;
 	}
 	if (p->weight_format != SWEEP_WFMT_ARCH)
-		a->weight_format = p->weight_format == SWEEP_WFMT_DENSE ? ARCH_WFMT_DENSE
-									 : ARCH_WFMT_RELATIVE_INDEX;
+		a->weight_format = (enum arch_weight_format)(p->weight_format - 1);
 	if (p->weight_index_bits)
 		a->weight_index_bits = p->weight_index_bits;
-	if (a->weight_format == ARCH_WFMT_RELATIVE_INDEX && a->weight_index_bits == 0) {
+	if (a->weight_format != ARCH_WFMT_DENSE && a->weight_index_bits == 0) {
 		rc = sim_err_set(err, SIM_ERR_CONFIG, experiment, 0, 0,
-				 "point %s: weight_format relative_index needs weight_index_bits "
-				 "(%s gives none)", point_id, a->path);
+				 "point %s: weight_format %s needs weight_index_bits (%s gives none)",
+				 point_id, arch_weight_format_names[a->weight_format], a->path);
 		goto fail;
 	}
 	if (p->weight_zeros != SWEEP_ZEROS_ARCH)

@@ -1,7 +1,8 @@
 /* Sparsity profiles (see sparsity.h): per-layer fraction of weights kept after
  * pruning, the granularity of the pruned groups (Mao et al., NIPS 2017: 0-D
- * single weights, 1-D kernel rows, 2-D kernels, 3-D filters) and the fraction
- * of nonzero input activations. Published profiles such as Han et al.'s
+ * single weights, 1-D kernel rows, 2-D kernels, 3-D filters; Scalpel, Yu et
+ * al., ISCA 2017: SIMD-width groups and whole nodes) and the fraction of
+ * nonzero input activations. Published profiles such as Han et al.'s
  * magnitude pruning (NIPS 2015) are per-layer weight densities, which this
  * file format records directly.
  *
@@ -17,9 +18,10 @@
 
 #include "cfg/cfg.h"
 #include "core/mem.h"
+#include "workload/network_edit.h"
 
-const char *const wl_granularity_names[WL_GRAN_COUNT] = {"0d", "1d", "2d", "3d"};
-static_assert(WL_GRAN_COUNT == 4, "one name per granularity");
+const char *const wl_granularity_names[WL_GRAN_COUNT] = {"0d", "1d", "2d", "3d", "simd", "node"};
+static_assert(WL_GRAN_COUNT == 6, "one name per granularity");
 
 struct sp_top {
 	char name[64];
@@ -37,14 +39,16 @@ static const struct cfg_field top_fields[] = {
 
 /* Densities are range-checked after decoding so that the message can state the
  * half-open interval (0, 1]. */
-enum { S_WD, S_ID, S_GRAN, S_COUNT };
+enum { S_WD, S_ID, S_GRAN, S_SIMD, S_COUNT };
 static const struct cfg_field layer_fields[] = {
 	[S_WD] = CFG_D(struct wl_layer_sparsity, weight_density, "weight_density", -1e300, 1e300,
 		       NULL, false, "fraction of weights kept, (0, 1]"),
 	[S_ID] = CFG_D(struct wl_layer_sparsity, ifmap_density, "ifmap_density", -1e300, 1e300,
 		       NULL, false, "fraction of nonzero input activations, (0, 1]"),
 	[S_GRAN] = CFG_E(struct wl_layer_sparsity, granularity, "granularity", wl_granularity_names,
-			 WL_GRAN_COUNT, NULL, false, "0d | 1d | 2d | 3d"),
+			 WL_GRAN_COUNT, NULL, false, "0d | 1d | 2d | 3d | simd | node"),
+	[S_SIMD] = CFG_U(struct wl_layer_sparsity, simd_width, "simd_width", 1, 1024, NULL, false,
+			 "weights per group at granularity simd"),
 };
 static_assert(sizeof layer_fields / sizeof layer_fields[0] == S_COUNT, "one row per key");
 
@@ -64,6 +68,12 @@ static int decode_entry(struct cfg_doc *doc, const yaml_node_t *map, struct wl_l
 	for (int f = 0; f < S_COUNT; f++)
 		if (present & (UINT64_C(1) << f))
 			src->node[f] = cfg_map_get(doc, map, layer_fields[f].key);
+	/* A layer that overrides an inherited simd granularity drops its width too. */
+	if ((present & (UINT64_C(1) << S_GRAN)) && !(present & (UINT64_C(1) << S_SIMD)) &&
+	    ls->granularity != WL_GRAN_SIMD) {
+		ls->simd_width = 0;
+		src->node[S_SIMD] = NULL;
+	}
 	const double d[2] = {ls->weight_density, ls->ifmap_density};
 	for (int f = S_WD; f <= S_ID; f++)
 		if (!(d[f] > 0 && d[f] <= 1))
@@ -73,15 +83,28 @@ static int decode_entry(struct cfg_doc *doc, const yaml_node_t *map, struct wl_l
 }
 
 /* FC weights W[m][c] have no kernel, so the 2-D (kernel) group does not exist;
- * 0-D, 1-D (block along a row) and 3-D (whole row) do (REFERENCE section 7). */
-static int check_granularity(struct cfg_doc *doc, const struct wl_layer *l,
+ * 0-D, 1-D (block along a row) and 3-D (whole row) do (REFERENCE section 7).
+ * simd needs its group width and no other granularity takes one; node needs a
+ * layer whose output channels can leave the network (network_edit.h). */
+static int check_granularity(struct cfg_doc *doc, const struct wl_network *net, int li,
 			     const struct wl_layer_sparsity *ls, const struct entry_src *src,
 			     struct sim_err *err)
 {
+	const struct wl_layer *l = &net->layers[li];
 	if (l->type == WL_FC && ls->granularity == WL_GRAN_2D)
 		return cfg_err_at(err, doc, src->node[S_GRAN],
 				  "granularity 2d (whole kernels) does not apply to fc layer '%s'; "
 				  "use 0d, 1d or 3d", l->name);
+	if (ls->granularity == WL_GRAN_SIMD && ls->simd_width == 0)
+		return cfg_err_at(err, doc, src->node[S_GRAN],
+				  "granularity simd needs 'simd_width' (layer '%s')", l->name);
+	if (ls->granularity != WL_GRAN_SIMD && ls->simd_width != 0)
+		return cfg_err_at(err, doc, src->node[S_SIMD],
+				  "'simd_width' applies only to granularity simd (layer '%s' is %s)",
+				  l->name, wl_granularity_names[ls->granularity]);
+	char why[160];
+	if (ls->granularity == WL_GRAN_NODE && !wl_node_prunable(net, li, why, sizeof why))
+		return cfg_err_at(err, doc, src->node[S_GRAN], "granularity node: %s", why);
 	return 0;
 }
 
@@ -134,7 +157,7 @@ static int decode_layers(struct cfg_doc *doc, const yaml_node_t *map, struct wl_
 	}
 	for (int i = 0; i < net->n_layers; i++)
 		if (wl_layer_has_weights(&net->layers[i]) &&
-		    check_granularity(doc, &net->layers[i], &s->layers[i], &ls[i].src, err))
+		    check_granularity(doc, net, i, &s->layers[i], &ls[i].src, err))
 			return SIM_ERR_CONFIG;
 	return 0;
 }
@@ -160,7 +183,7 @@ static int decode_profile(struct cfg_doc *doc, void *ctx, struct sim_err *err)
 		return cfg_err_at(err, doc, cfg_map_get(doc, root, "network"),
 				  "profile is for network '%s', but the network is '%s'", top.network,
 				  net->name);
-	struct wl_layer_sparsity def = {1.0, 1.0, WL_GRAN_0D};
+	struct wl_layer_sparsity def = {1.0, 1.0, WL_GRAN_0D, 0};
 	struct entry_src def_src;
 	memset(&def_src, 0, sizeof def_src);
 	if (top.def && decode_entry(doc, top.def, &def, &def_src, err))
@@ -214,7 +237,7 @@ int wl_sparsity_dense(struct wl_sparsity *s, const struct wl_network *net, struc
 		return SIM_ERR_NOMEM;
 	s->n_layers = net->n_layers;
 	for (int i = 0; i < net->n_layers; i++)
-		s->layers[i] = (struct wl_layer_sparsity){1.0, 1.0, WL_GRAN_0D};
+		s->layers[i] = (struct wl_layer_sparsity){1.0, 1.0, WL_GRAN_0D, 0};
 	return 0;
 }
 

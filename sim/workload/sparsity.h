@@ -13,14 +13,20 @@ enum wl_granularity {
 	WL_GRAN_1D, /* kernel row W[m][c][r][:] (FC: block along a row) */
 	WL_GRAN_2D, /* kernel W[m][c][:][:] */
 	WL_GRAN_3D, /* filter W[m][:][:][:] (FC: whole row, i.e. an output neuron) */
+	WL_GRAN_SIMD, /* Scalpel: simd_width consecutive weights along a row (the input
+		       * dimension), aligned, one vector load per kept group */
+	WL_GRAN_NODE, /* Scalpel: a whole output neuron / feature map, removed from the
+		       * network (which shrinks and stays dense), with the next layer's inputs */
 	WL_GRAN_COUNT
 };
-extern const char *const wl_granularity_names[WL_GRAN_COUNT]; /* "0d", "1d", "2d", "3d" */
+/* "0d", "1d", "2d", "3d", "simd", "node" */
+extern const char *const wl_granularity_names[WL_GRAN_COUNT];
 
 struct wl_layer_sparsity {
 	double weight_density;  /* fraction of weights kept, (0, 1] */
 	double ifmap_density;   /* fraction of nonzero input activations, (0, 1] */
 	enum wl_granularity granularity;
+	uint32_t simd_width;    /* weights per group at granularity simd; 0 otherwise */
 };
 
 struct wl_sparsity {

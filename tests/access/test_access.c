@@ -307,6 +307,21 @@ static void test_storage_formulas(void)
 			CU_ASSERT(fabs((double)entries - want) < 0.01 * want + 50);
 		}
 	}
+	/* SIMD groups of 4 kept whole: runs counted in groups, one entry per
+	 * kept group or filler, i.e. entries(d) / 4 per weight. */
+	for (size_t i = 0; i < 3; i++) {
+		uint64_t n = 400000, entries = 0, run = 0, span = 1u << 3;
+		for (uint64_t k = 0; k < n; k += 4) {
+			if (gsl_rng_uniform(r) < densities[i]) {
+				entries += 1 + run / span;
+				run = 0;
+			} else {
+				run++;
+			}
+		}
+		double want = access_relidx_entries_per_value(densities[i], 3) * (double)n / 4;
+		CU_ASSERT(fabs((double)entries - want) < 0.01 * want + 50);
+	}
 	gsl_rng_free(r);
 	/* RLC on the chip's format: dense data costs 64 bits per 3 values. */
 	struct arch a;

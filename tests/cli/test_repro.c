@@ -4,8 +4,10 @@
  * CPU's AVX-512 masked by glibc (GLIBC_TUNABLES: esim's GEMM then runs its
  * AVX2 kernels) and with AVX, AVX2, FMA and AVX-512 masked (its SSE2 kernels,
  * and glibc's baseline libm variants). The same holds for a two-seed
- * training sweep's rows and for a Deep Compression .esz file. The binary is
- * $ESIM_BIN (the Makefile sets it). */
+ * training sweep's rows and for a Deep Compression .esz file, and for the
+ * rows and rewritten models of Scalpel, node and SVD points under OpenBLAS's
+ * Prescott kernels. The binary is $ESIM_BIN (the Makefile sets it). */
+#include <glob.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -233,9 +235,76 @@ static void test_esz_identical(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* Scalpel's structures (SIMD groups, node rewrite) and low-rank factorisation
+ * in a sweep: the same result rows and the same rewritten models when
+ * OpenBLAS runs its Prescott kernels instead of this CPU's, or glibc masks
+ * all of AVX (the SVD must not go through OpenBLAS). */
+static void test_sweep_methods_identical(void)
+{
+	const char *bin = getenv("ESIM_BIN") ? getenv("ESIM_BIN") : "build/esim";
+	char dir[] = "/tmp/esim-repro-methods-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char yaml[64];
+	snprintf(yaml, sizeof yaml, "%s/e.yaml", dir);
+	FILE *f = fopen(yaml, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs("name: methods\n"
+	      "base: {network: configs/networks/lenet-300-100.yaml,\n"
+	      "       dataset: /usr/share/datasets/fashion-mnist, arch: configs/arch/mcu-m4.yaml,\n"
+	      "       energy: energy-tables/horowitz-45nm.yaml, train_epochs: 1,\n"
+	      "       train_images: 3000, val_images: 500, finetune_images: 1000, rounds: 1}\n"
+	      "points:\n  - {method: svd}\n  - {method: scalpel}\n"
+	      "  - {method: magnitude, granularity: node}\n",
+	      f);
+	fclose(f);
+	const char *extra[] = {NULL, "OPENBLAS_CORETYPE=Prescott", mask_avx};
+	for (int i = 0; i < 3; i++) {
+		char out[64], log[64];
+		snprintf(out, sizeof out, "%s/run%d", dir, i);
+		snprintf(log, sizeof log, "%s/log%d", dir, i);
+		const char *args[] = {bin, "sweep", yaml, "--jobs", "1", "--results", out,
+				      "--no-plots", NULL};
+		CU_ASSERT_EQUAL_FATAL(run(args, extra[i], log), 0);
+	}
+	/* Every file of the first run (results and rewritten models) in the others. */
+	char pattern[96];
+	snprintf(pattern, sizeof pattern, "%s/run0/models/*.ckpt", dir);
+	glob_t g;
+	CU_ASSERT_EQUAL_FATAL(glob(pattern, 0, NULL, &g), 0);
+	CU_ASSERT(g.gl_pathc == 2); /* svd and node */
+	for (size_t k = 0; k <= g.gl_pathc; k++) {
+		char ref_path[160];
+		if (k < g.gl_pathc)
+			snprintf(ref_path, sizeof ref_path, "%s", g.gl_pathv[k]);
+		else
+			snprintf(ref_path, sizeof ref_path, "%s/run0/results.csv", dir);
+		size_t ref_len, len;
+		char *ref = slurp(ref_path, &ref_len);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(ref);
+		for (int i = 1; i < 3; i++) {
+			char path[160];
+			snprintf(path, sizeof path, "%s/run%d/%s", dir, i,
+				 ref_path + strlen(dir) + strlen("/run0/"));
+			char *p = slurp(path, &len);
+			int same = p && len == ref_len && memcmp(p, ref, len) == 0;
+			if (!same)
+				fprintf(stderr, "\n  %s differs with %s\n", path, extra[i]);
+			CU_ASSERT(same);
+			free(p);
+		}
+		free(ref);
+	}
+	globfree(&g);
+	char cmd[600];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static const struct test_case cases[] = {
 	{"same checkpoint and eval at any thread count and CPU", test_checkpoints_identical},
 	{"same sweep rows at any job count and CPU", test_sweep_identical},
 	{"same .esz at any thread count and CPU", test_esz_identical},
+	{"scalpel, node and svd sweeps identical on other OpenBLAS kernels and CPUs",
+	 test_sweep_methods_identical},
 };
 TEST_SUITE(cli_repro, cases);

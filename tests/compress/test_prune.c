@@ -1,5 +1,6 @@
 /* Pruning masks: every granularity removes whole groups only (checked against
- * the group definition written out with explicit loops over m, c, r, s), the
+ * the group definition written out with explicit loops over m, c, r, s,
+ * Scalpel's SIMD groups included), the
  * density reached matches the target to one group, ties are deterministic,
  * and Han's threshold rule agrees with a direct comparison. */
 #include <gsl/gsl_randist.h>
@@ -12,8 +13,12 @@
 #include "compress/prune.h"
 #include "test.h"
 
+/* SIMD width of the test (500 weights per conv2 row: the last group is short). */
+enum { SIMD_W = 8 };
+
 /* Group id of weight (m, c, r, s) at each CONV granularity, from the
- * definitions in REFERENCE section 7. */
+ * definitions in REFERENCE section 7 and Scalpel's SIMD groups (SIMD_W
+ * consecutive weights of the lowered row c*R*S + r*S + s). */
 static uint64_t conv_group(enum wl_granularity g, uint64_t m, uint64_t c, uint64_t r,
 			   uint64_t C, uint64_t R, uint64_t S, uint64_t s)
 {
@@ -21,6 +26,8 @@ static uint64_t conv_group(enum wl_granularity g, uint64_t m, uint64_t c, uint64
 	case WL_GRAN_0D: return ((m * C + c) * R + r) * S + s;
 	case WL_GRAN_1D: return (m * C + c) * R + r;
 	case WL_GRAN_2D: return m * C + c;
+	case WL_GRAN_SIMD:
+		return m * ((C * R * S + SIMD_W - 1) / SIMD_W) + (c * R * S + r * S + s) / SIMD_W;
 	default: return m;
 	}
 }
@@ -60,11 +67,12 @@ static void test_conv_granularities(void)
 	uint8_t *mask = malloc(n);
 	for (uint64_t i = 0; i < n; i++)
 		w[i] = (float)(gsl_rng_uniform(rng) - 0.5);
-	const uint64_t width[WL_GRAN_COUNT] = {1, S, R * S, C * R * S};
+	const uint64_t width[WL_GRAN_COUNT] = {1, S, R * S, C * R * S, SIMD_W, C * R * S};
 	for (int g = 0; g < WL_GRAN_COUNT; g++) {
 		struct prune_groups grp;
 		CU_ASSERT_EQUAL_FATAL(
-			prune_groups_for_layer(conv2, (enum wl_granularity)g, 0, &grp, &err), 0);
+			prune_groups_for_layer(conv2, (enum wl_granularity)g, 0, SIMD_W, &grp, &err),
+			0);
 		CU_ASSERT_EQUAL(grp.width, width[g]);
 		for (int norm = 0; norm < PRUNE_NORM_COUNT; norm++) {
 			const double densities[3] = {0.12, 0.5, 0.66};
@@ -113,11 +121,16 @@ static void test_fc_blocks_and_ranking(void)
 			      0);
 	struct prune_groups fc;
 	const struct wl_layer *ip2 = &net.layers[wl_network_find(&net, "ip2")];
-	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_1D, 4, &fc, &err), 0);
+	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_1D, 4, 0, &fc, &err), 0);
 	CU_ASSERT(fc.rows == 100 && fc.row_len == 300 && fc.width == 4);
-	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_3D, 0, &fc, &err), 0);
+	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_3D, 0, 0, &fc, &err), 0);
 	CU_ASSERT_EQUAL(fc.width, 300);
-	CU_ASSERT_NOT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_2D, 4, &fc, &err), 0);
+	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_SIMD, 4, 2, &fc, &err), 0);
+	CU_ASSERT(fc.rows == 100 && fc.row_len == 300 && fc.width == 2);
+	CU_ASSERT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_NODE, 4, 2, &fc, &err), 0);
+	CU_ASSERT_EQUAL(fc.width, 300);
+	CU_ASSERT_NOT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_2D, 4, 0, &fc, &err), 0);
+	CU_ASSERT_NOT_EQUAL(prune_groups_for_layer(ip2, WL_GRAN_SIMD, 4, 0, &fc, &err), 0);
 	wl_network_deinit(&net);
 }
 
@@ -144,7 +157,8 @@ static void test_threshold(void)
 }
 
 static const struct test_case cases[] = {
-	{"CONV 0-D..3-D masks remove whole groups at the target density", test_conv_granularities},
+	{"CONV 0-D..3-D, SIMD and node masks remove whole groups at the target density",
+	 test_conv_granularities},
 	{"FC row blocks, deterministic ties, at least one group", test_fc_blocks_and_ranking},
 	{"Han's threshold: quality x std-dev", test_threshold},
 };

@@ -70,7 +70,7 @@ static void test_table2(void)
 		for (int i = 0; i < 3; i++) {
 			const struct wl_layer *wl = &net.layers[wl_network_find(&net, names[i])];
 			struct prune_groups g;
-			CU_ASSERT_EQUAL_FATAL(prune_groups_for_layer(wl, WL_GRAN_0D, 0, &g, &err), 0);
+			CU_ASSERT_EQUAL_FATAL(prune_groups_for_layer(wl, WL_GRAN_0D, 0, 0, &g, &err), 0);
 			uint8_t *mask = malloc(wl_layer_weights(wl));
 			CU_ASSERT_EQUAL_FATAL(storage_mask_random(&g, density[i], rng, mask, &err), 0);
 			CU_ASSERT_EQUAL_FATAL(

@@ -1,15 +1,19 @@
 /* Energy-aware and magnitude pruning on a small network trained on a
  * synthetic task: both prune, every layer decision keeps the validation
  * accuracy floor, masks remove whole groups of the chosen granularity only,
- * and a run is reproducible from its seed. */
+ * and a run is reproducible from its seed; Scalpel's node and SIMD
+ * structures and low-rank factorisation in the same setting. */
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "compress/lowrank.h"
+#include "compress/node.h"
 #include "core/mem.h"
 #include "eap/eap.h"
+#include "eap/lowrank.h"
 #include "test.h"
 
 static const char *const net_text =
@@ -163,7 +167,7 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 		if (!L->weight.n)
 			continue;
 		struct prune_groups pg;
-		CU_ASSERT_EQUAL_FATAL(eap_layer_groups(L->wl, g, o.fc_block, &pg, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(eap_layer_groups(L->wl, g, o.fc_block, o.simd_width, &pg, &err), 0);
 		for (uint64_t row = 0; row < pg.rows; row++)
 			for (uint64_t c0 = 0; c0 < pg.row_len; c0 += pg.width)
 				for (uint64_t c = c0; c < c0 + pg.width && c < pg.row_len; c++) {
@@ -320,9 +324,127 @@ static void test_restore_greedy(void)
 	gsl_rng_free(r);
 }
 
+/* Scalpel's structures: node layers leave their dead nodes silent (zero
+ * bias) through restoration, refit and fine-tuning, so the smaller dense
+ * network classifies every validation image as the masked one does; SIMD
+ * groups are whole; a node output layer stays dense. */
+static void test_node_and_simd(void)
+{
+	const enum eap_method methods[2] = {EAP_ENERGY_AWARE, EAP_MAGNITUDE};
+	for (int t = 0; t < 2; t++) {
+		struct fixture f;
+		fixture_init(&f);
+		struct nn_model *m = &f.m;
+		enum wl_granularity gran[6] = {WL_GRAN_NODE, WL_GRAN_0D, WL_GRAN_0D,
+					       WL_GRAN_NODE, WL_GRAN_0D, WL_GRAN_SIMD};
+		if (t == 1)
+			gran[5] = WL_GRAN_NODE; /* the output layer: left dense */
+		struct eap_opts o;
+		eap_opts_default(&o);
+		o.method = methods[t];
+		o.layer_granularity = gran;
+		o.simd_width = 4;
+		o.accuracy_bound = 3.0;
+		o.rounds = 2;
+		o.sample_images = 200;
+		o.energy = fake_energy;
+		struct eap_result res;
+		struct sim_err err;
+		int rc = eap_prune(m, &f.train, &f.val, NULL, &o, &res, &err);
+		if (rc)
+			sim_err_print(&err, stderr);
+		CU_ASSERT_EQUAL_FATAL(rc, 0);
+		uint64_t dead = 0;
+		for (int i = 0; i < m->n_layers; i++) {
+			struct nn_layer *L = &m->layers[i];
+			if (!L->weight.n || gran[i] != WL_GRAN_NODE)
+				continue;
+			uint64_t len = L->weight.n / L->bias.n;
+			for (uint64_t r = 0; r < L->bias.n; r++)
+				if (prune_mask_kept(L->weight.mask + r * len, len) == 0) {
+					dead++;
+					CU_ASSERT_EQUAL(L->bias.value[r], 0.0f);
+				}
+		}
+		CU_ASSERT(dead > 0);
+		struct nn_layer *out = &m->layers[5];
+		if (t == 1) {
+			CU_ASSERT_EQUAL(prune_mask_kept(out->weight.mask, out->weight.n), out->weight.n);
+		} else {
+			for (uint64_t k = 0; k < out->weight.n; k += 4)
+				for (uint64_t j = 1; j < 4; j++)
+					CU_ASSERT_EQUAL(out->weight.mask[k + j], out->weight.mask[k]);
+		}
+		struct nn_model s;
+		uint64_t removed = 0;
+		CU_ASSERT_EQUAL_FATAL(cmp_node_shrink(m, NULL, 64, 1, &s, &removed, &err), 0);
+		CU_ASSERT_EQUAL(removed, dead);
+		struct nn_eval a, b;
+		CU_ASSERT_EQUAL_FATAL(nn_evaluate(m, &f.val, &a, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(nn_evaluate(&s, &f.val, &b, &err), 0);
+		CU_ASSERT_EQUAL(a.accuracy, b.accuracy);
+		CU_ASSERT_DOUBLE_EQUAL(a.loss, b.loss, 1e-12);
+		CU_ASSERT(nn_model_weights(&s) < nn_model_weights(m));
+		nn_model_deinit(&s);
+		fixture_deinit(&f);
+	}
+}
+
+/* Low-rank factorisation: every decision keeps the floor and the factored
+ * network has one more layer per chosen rank; with a weight target, each
+ * layer's rank is floor(t M K / (M + K)) worked out by hand. */
+static void test_lowrank(void)
+{
+	struct fixture f;
+	fixture_init(&f);
+	struct eap_lowrank_opts o;
+	eap_lowrank_opts_default(&o);
+	o.accuracy_bound = 2.0;
+	struct decisions dec = {0};
+	o.progress = on_layer;
+	o.progress_ctx = &dec;
+	struct sim_err err;
+	struct nn_eval ev;
+	CU_ASSERT_EQUAL_FATAL(nn_evaluate(&f.m, &f.val, &ev, &err), 0);
+	dec.floor_acc = 100.0 * ev.accuracy - o.accuracy_bound;
+	struct nn_model out;
+	uint32_t rank[6];
+	int rc = eap_lowrank(&f.m, &f.train, &f.val, &o, &out, rank, &err);
+	if (rc)
+		sim_err_print(&err, stderr);
+	CU_ASSERT_EQUAL_FATAL(rc, 0);
+	CU_ASSERT_EQUAL(dec.calls, 3);
+	CU_ASSERT_EQUAL(dec.below_floor, 0);
+	int factored = 0;
+	for (int i = 0; i < 6; i++) {
+		factored += rank[i] > 0;
+		if (rank[i])
+			CU_ASSERT(rank[i] <= cmp_lowrank_max_rank(&f.net.layers[i]));
+	}
+	CU_ASSERT(factored >= 1);
+	CU_ASSERT_EQUAL(out.n_layers, 6 + factored);
+	CU_ASSERT(nn_model_weights(&out) < nn_model_weights(&f.m));
+	nn_model_deinit(&out);
+	fixture_deinit(&f);
+
+	fixture_init(&f);
+	o.target_weights = 0.5;
+	o.finetune.epochs = 0;
+	CU_ASSERT_EQUAL_FATAL(eap_lowrank(&f.m, &f.train, &f.val, &o, &out, rank, &err), 0);
+	/* conv1 6 x 9: 27/15 -> 1; fc1 24 x 54: 648/78 -> 8; fc2 4 x 24: 48/28 -> 1 */
+	CU_ASSERT(rank[0] == 1 && rank[3] == 8 && rank[5] == 1);
+	CU_ASSERT_EQUAL(nn_model_weights(&out), 1u * (6 + 9) + 8u * (24 + 54) + 1u * (4 + 24));
+	nn_model_deinit(&out);
+	fixture_deinit(&f);
+}
+
 static const struct test_case cases[] = {
 	{"greedy restoration picks the best group at every step", test_restore_greedy},
 	{"energy-aware pruning keeps the floor and is reproducible", test_energy_aware_reproducible},
+	{"node and SIMD structures: silent dead nodes, exact shrink, whole groups",
+	 test_node_and_simd},
+	{"low-rank factorisation keeps the floor; weight targets give the hand ranks",
+	 test_lowrank},
 	{"magnitude 2-D and energy-aware 3-D prune whole groups", test_magnitude_coarse},
 	{"density mode prunes every layer to the target", test_fixed_density},
 };

@@ -382,6 +382,20 @@ static void test_sparsity_effects(void)
 	double entries = 0.25 / (1 - pow(0.75, 16));
 	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
 			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
+	/* SIMD groups of 2 share an index: per weight, entries / 2 groups of two
+	 * 16-bit values and one 4-bit index */
+	struct access_layer_in grouped = sparse;
+	grouped.weight_group = 2;
+	access_layer_eval(&a, &t, &bits, &grouped, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
+			       dense.acc[TY_WEIGHT][EN_DRAM] * entries / 2 * 36 / 16, 1e-6);
+	/* auto: the sparse layer as relative_index, a dense one dense (no index) */
+	a.weight_format = ARCH_WFMT_AUTO;
+	access_layer_eval(&a, &t, &bits, &sparse, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM],
+			       dense.acc[TY_WEIGHT][EN_DRAM] * entries * 20 / 16, 1e-6);
+	access_layer_eval(&a, &t, &bits, &in, m, &x);
+	CU_ASSERT_DOUBLE_EQUAL(x.acc[TY_WEIGHT][EN_DRAM], dense.acc[TY_WEIGHT][EN_DRAM], 1e-6);
 	a.weight_format = ARCH_WFMT_DENSE;
 	/* run-length coded feature maps: ifmap reads and the final ofmap writes */
 	a.fmap_format = ARCH_FFMT_RLC;

@@ -70,8 +70,34 @@ static void test_single_point(void)
 	sweep_experiment_deinit(&e);
 }
 
+/* Scalpel takes its granularity from the architecture unless a point gives
+ * one; the other methods keep theirs. */
+static void test_method_granularity(void)
+{
+	struct sweep_experiment e;
+	struct sim_err err;
+	const char *text = "name: s\nbase: {" FILES ", simd_width: 8}\n"
+			   "axes:\n  method: [magnitude, scalpel, svd]\n";
+	CU_ASSERT_EQUAL_FATAL(sweep_experiment_load_string(&e, "s.yaml", text, &err), 0);
+	CU_ASSERT_EQUAL(e.n_points, 3);
+	CU_ASSERT_EQUAL(e.points[0].granularity, WL_GRAN_0D);
+	CU_ASSERT_EQUAL(e.points[1].granularity, SWEEP_GRAN_ARCH);
+	CU_ASSERT_EQUAL(e.points[1].simd_width, 8u);
+	CU_ASSERT_EQUAL(e.points[2].method, SWEEP_SVD);
+	sweep_experiment_deinit(&e);
+	const char *points = "name: s\nbase: {" FILES "}\npoints:\n"
+			     "  - {method: scalpel}\n  - {method: magnitude, granularity: simd}\n";
+	CU_ASSERT_EQUAL_FATAL(sweep_experiment_load_string(&e, "p.yaml", points, &err), 0);
+	CU_ASSERT_EQUAL(e.n_axes, 2);
+	CU_ASSERT_STRING_EQUAL(sweep_experiment_value(&e, 0, 0), "scalpel");
+	CU_ASSERT_STRING_EQUAL(sweep_experiment_value(&e, 0, 1), "arch");
+	CU_ASSERT_STRING_EQUAL(sweep_experiment_value(&e, 1, 1), "simd");
+	sweep_experiment_deinit(&e);
+}
+
 static const struct test_case cases[] = {
 	{"cartesian product and explicit list", test_product},
+	{"scalpel's granularity is the architecture's unless given", test_method_granularity},
 	{"no axes: the base is the only point", test_single_point},
 };
 TEST_SUITE(sweep_experiment, cases);
