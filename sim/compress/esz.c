@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -22,6 +21,7 @@
 #include "compress/huffman.h"
 #include "compress/kmeans.h"
 #include "core/mem.h"
+#include "core/outfile.h"
 
 const char *const esz_kind_names[ESZ_KIND_COUNT] = {"kmeans", "linear"};
 static_assert(ESZ_KIND_COUNT == 2, "one name per kind");
@@ -468,37 +468,6 @@ fail:
 
 /* ---- files ---- */
 
-static int write_atomic(const char *path, const uint8_t *buf, size_t len, struct sim_err *err)
-{
-	char tmp[4096];
-	if (snprintf(tmp, sizeof tmp, "%s.tmpXXXXXX", path) >= (int)sizeof tmp)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "path too long");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot create a temporary file: %m");
-	/* mkstemp creates 0600; give the file the usual permissions */
-	mode_t um = umask(0);
-	umask(um);
-	if (fchmod(fd, 0666 & ~um) != 0) {
-		close(fd);
-		unlink(tmp);
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot set permissions: %m");
-	}
-	FILE *f = fdopen(fd, "wb");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot write: %m");
-	}
-	bool ok = fwrite(buf, 1, len, f) == len && fflush(f) == 0 && fsync(fd) == 0;
-	ok = (fclose(f) == 0) && ok;
-	if (!ok || rename(tmp, path) != 0) {
-		unlink(tmp);
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot write: %m");
-	}
-	return 0;
-}
-
 int esz_save(const struct nn_model *m, const struct esz_layer_spec *spec,
 	     const struct esz_meta *meta, const char *path, struct storage_layer *acct,
 	     int *n_acct, uint64_t *file_bytes, struct sim_err *err)
@@ -526,7 +495,7 @@ int esz_save(const struct nn_model *m, const struct esz_layer_spec *spec,
 		k++;
 	}
 	uint32_t crc = (uint32_t)crc32(0L, w.buf, (uInt)bitw_bytes(&w));
-	if ((rc = wr_le(&w, crc, 4, err)) || (rc = write_atomic(path, w.buf, bitw_bytes(&w), err)))
+	if ((rc = wr_le(&w, crc, 4, err)) || (rc = sim_out_write_file(path, w.buf, bitw_bytes(&w), err)))
 		goto fail;
 	if (n_acct)
 		*n_acct = k;
