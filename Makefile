@@ -41,13 +41,13 @@ SIM_SRC := $(filter-out sim/main.c,$(shell find sim -name '*.c' | sort))
 TEST_SRC := $(shell find tests -name '*.c' | sort)
 SIM_OBJ := $(SIM_SRC:%.c=$(BUILD)/%.o)
 $(BUILD)/bench/%.o: CFLAGS += -Ibench
-# The trainer's element-wise loops (SGD update, ReLU, reductions) have run-time
-# trip counts, which gcc 12's -O2 cost model ("very cheap") never vectorises, and
-# float compares, which it if-converts only without trapping math (esim never
+# The trainer's element-wise loops (SGD update, ReLU, reductions) and the
+# refit's Gram and Cholesky updates have run-time trip counts, which gcc 12's
+# -O2 cost model ("very cheap") never vectorises, and float compares, which it if-converts only without trapping math (esim never
 # enables floating-point exceptions). Neither flag changes any result.
 # (gcc options; clang, used by make fuzz, has no -fvect-cost-model.)
 ifeq ($(findstring clang,$(CC)),)
-$(BUILD)/sim/nn/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
+$(BUILD)/sim/nn/%.o $(BUILD)/sim/eap/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
 endif
 # The mapper evaluates millions of mappings per network: -O3 (more inlining and
 # unrolling of the loop-nest counting) cuts its time by a fifth. Integer code

@@ -71,7 +71,7 @@ static int train_median(const struct wl_network *net, const struct nn_dataset *d
 	struct nn_model m;
 	int rc = nn_model_init(&m, net, 64, threads, err);
 	if (!rc)
-		rc = nn_model_set_gemm(&m, backend, nn_gemm_isa_detect(), err);
+		rc = nn_model_set_gemm(&m, backend, sim_isa_detect(), err);
 	if (rc) {
 		nn_model_deinit(&m);
 		return rc;

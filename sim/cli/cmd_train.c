@@ -199,10 +199,10 @@ int cmd_train(int argc, char **argv)
 	o.ctx = &pc;
 	printf("training %s (%" PRIu64 " weights) on %" PRIu64 " images of %s: %u epochs, batch "
 	       "%u, lr %g (%s), momentum %g, weight decay %g, l1 %g, seed %" PRIu64
-	       ", %u threads\n",
+	       ", %u threads, %s kernels\n",
 	       m.net.name, nn_model_weights(&m), train.n, data_dir, o.epochs, o.batch, o.lr,
 	       nn_schedule_names[o.schedule], o.momentum, o.weight_decay, o.l1, o.seed,
-	       m.n_threads);
+	       m.n_threads, sim_isa_names[m.gemm_isa]);
 	struct nn_eval ev;
 	if (nn_train(&m, &train, &o, &err) || nn_evaluate(&m, &test, &ev, &err))
 		goto fail;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/isa.h"
 #include "core/mem.h"
 
 /* Rows of the output kept in cache while all samples stream past (48 rows of
@@ -31,8 +32,9 @@ enum { ATB_ROWS = 48 };
  * [0, na) and j in [upper ? i : 0, nb), summed over r = 0, 1, ... in order.
  * a is n x na, b is n x nb, row-major. Zero a[r][i] are skipped: adding the
  * exact +-0 product changes no finite sum, and ReLU inputs are mostly 0. */
-static void atb(size_t n, size_t na, size_t nb, const double *a, const double *b, double *out,
-		size_t ldo, bool upper)
+static inline __attribute__((always_inline)) void
+atb_body(size_t n, size_t na, size_t nb, const double *a, const double *b, double *out, size_t ldo,
+	 bool upper)
 {
 	for (size_t i = 0; i < na; i++)
 		memset(out + i * ldo + (upper ? i : 0), 0, (nb - (upper ? i : 0)) * sizeof *out);
@@ -51,6 +53,10 @@ static void atb(size_t n, size_t na, size_t nb, const double *a, const double *b
 		}
 	}
 }
+
+/* atb_body for the CPU's instruction set (below, with the Cholesky's). */
+static void atb(size_t n, size_t na, size_t nb, const double *a, const double *b, double *out,
+		size_t ldo, bool upper);
 
 void eap_stats_deinit(struct eap_stats *s)
 {
@@ -102,7 +108,8 @@ enum { CHOL_PANEL = 32 };
 
 /* Subtracts from row i of u (columns i..k-1) the products of rows j in
  * [j0, j1) of the factor, in order of j. */
-static void chol_update_row(double *u, size_t k, size_t i, size_t j0, size_t j1)
+static inline __attribute__((always_inline)) void chol_update_row(double *u, size_t k, size_t i,
+								   size_t j0, size_t j1)
 {
 	double *ui = u + i * k;
 	for (size_t j = j0; j < j1; j++) {
@@ -117,7 +124,7 @@ static void chol_update_row(double *u, size_t k, size_t i, size_t j0, size_t j1)
  * u (upper triangle read and overwritten with U). Right-looking: every entry
  * (i, l) receives its updates from rows j = 0, 1, ..., in order, whatever the
  * blocking. Returns false when G is not positive definite. */
-static bool cholesky_upper(double *u, size_t k)
+static inline __attribute__((always_inline)) bool cholesky_body(double *u, size_t k)
 {
 	for (size_t j0 = 0; j0 < k; j0 += CHOL_PANEL) {
 		const size_t j1 = j0 + CHOL_PANEL < k ? j0 + CHOL_PANEL : k;
@@ -136,6 +143,42 @@ static bool cholesky_upper(double *u, size_t k)
 			chol_update_row(u, k, i, j0, j1);
 	}
 	return true;
+}
+
+/* The two kernels compiled for each instruction set (see core/isa.h). Their
+ * inner loops are element-wise updates, o[j] += a * b[j], which the compiler
+ * vectorises at the target's width; the order of the updates each element
+ * receives is the loop order in every variant, so all of them give the same
+ * bits. */
+#define REFIT_VARIANT(suffix, target)                                                        \
+	static target void atb_##suffix(size_t n, size_t na, size_t nb, const double *a,    \
+					const double *b, double *out, size_t ldo, bool upper) \
+	{                                                                                     \
+		atb_body(n, na, nb, a, b, out, ldo, upper);                                   \
+	}                                                                                     \
+	static target bool cholesky_##suffix(double *u, size_t k)                             \
+	{                                                                                     \
+		return cholesky_body(u, k);                                                   \
+	}
+REFIT_VARIANT(sse2, )
+REFIT_VARIANT(avx2, __attribute__((target("avx2"))))
+REFIT_VARIANT(avx512, __attribute__((target("avx512f,prefer-vector-width=512"))))
+#undef REFIT_VARIANT
+
+static void atb(size_t n, size_t na, size_t nb, const double *a, const double *b, double *out,
+		size_t ldo, bool upper)
+{
+	static void (*const f[SIM_ISA_COUNT])(size_t, size_t, size_t, const double *,
+					      const double *, double *, size_t,
+					      bool) = {atb_sse2, atb_avx2, atb_avx512};
+	f[sim_isa_detect()](n, na, nb, a, b, out, ldo, upper);
+}
+
+static bool cholesky_upper(double *u, size_t k)
+{
+	static bool (*const f[SIM_ISA_COUNT])(double *, size_t) = {cholesky_sse2, cholesky_avx2,
+								   cholesky_avx512};
+	return f[sim_isa_detect()](u, k);
 }
 
 /* Solves U^T U x = c in place (x overwrites c) with the factor of

@@ -295,6 +295,19 @@ int nn_dataset_split(struct nn_dataset *train, struct nn_dataset *val, uint64_t 
 	return 0;
 }
 
+int nn_dataset_copy(struct nn_dataset *dst, const struct nn_dataset *src, struct sim_err *err)
+{
+	const uint64_t floats = src->n * src->c * src->h * src->w;
+	*dst = *src;
+	dst->images = sim_malloc((floats ? floats : 1) * sizeof *dst->images, err);
+	dst->labels = dst->images ? sim_malloc(src->n ? src->n : 1, err) : NULL;
+	if (!dst->labels)
+		return err->code;
+	memcpy(dst->images, src->images, floats * sizeof *dst->images);
+	memcpy(dst->labels, src->labels, src->n);
+	return 0;
+}
+
 void nn_dataset_truncate(struct nn_dataset *ds, uint64_t n)
 {
 	if (n < ds->n)

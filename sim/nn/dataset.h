@@ -52,6 +52,10 @@ void nn_dataset_normalize(struct nn_dataset *ds, double mean, double std);
 int nn_dataset_split(struct nn_dataset *train, struct nn_dataset *val, uint64_t n_val,
 		     gsl_rng *rng, struct sim_err *err);
 
+/* dst = a deep copy of src (caller releases dst with nn_dataset_deinit, also
+ * after failure). */
+int nn_dataset_copy(struct nn_dataset *dst, const struct nn_dataset *src, struct sim_err *err);
+
 /* Keeps only the first n images (n <= ds->n); for quick runs and tests. */
 void nn_dataset_truncate(struct nn_dataset *ds, uint64_t n);
 

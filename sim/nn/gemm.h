@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/err.h"
+#include "core/isa.h"
 
 enum nn_gemm_backend {
 	NN_GEMM_FIXED,    /* esim's kernels: fixed reduction order, bit-reproducible */
@@ -25,28 +26,16 @@ enum nn_gemm_backend {
 };
 extern const char *const nn_gemm_backend_names[NN_GEMM_BACKEND_COUNT];
 
-/* Instruction sets of the fixed-order kernels; all give identical results. */
-enum nn_gemm_isa {
-	NN_GEMM_ISA_SSE2, /* the x86-64 baseline */
-	NN_GEMM_ISA_AVX2,
-	NN_GEMM_ISA_COUNT
-};
-extern const char *const nn_gemm_isa_names[NN_GEMM_ISA_COUNT];
-
-/* The best instruction set glibc reports usable (so GLIBC_TUNABLES
- * glibc.cpu.hwcaps=-AVX2 masks AVX2 here too). */
-enum nn_gemm_isa nn_gemm_isa_detect(void);
-
 /* Per-thread state of the products: the backend, the instruction set and a
  * packing buffer (owned). */
 struct nn_gemm {
 	enum nn_gemm_backend backend;
-	enum nn_gemm_isa isa;
+	enum sim_isa isa;
 	float *pack;
 };
 
 /* Allocates the packing buffer; caller releases with nn_gemm_deinit. */
-int nn_gemm_init(struct nn_gemm *g, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+int nn_gemm_init(struct nn_gemm *g, enum nn_gemm_backend backend, enum sim_isa isa,
 		 struct sim_err *err);
 void nn_gemm_deinit(struct nn_gemm *g);
 

@@ -47,6 +47,18 @@ static void valid_range(uint32_t s, uint32_t pad, uint32_t stride, uint32_t w, u
 	*hi = (uint32_t)h;
 }
 
+/* dst[0..len) = src[0..len) for the short rows of im2col: four floats at a
+ * time through fixed-size copies (vector moves), since a library memcpy call
+ * or a scalar loop costs more than the copy itself on rows of 8 to 30 floats. */
+static inline void copy_row(float *restrict dst, const float *restrict src, uint32_t len)
+{
+	uint32_t f = 0;
+	for (; f + 4 <= len; f += 4)
+		memcpy(dst + f, src + f, 4 * sizeof *dst);
+	for (; f < len; f++)
+		dst[f] = src[f];
+}
+
 /* The im2col walk over channels [c0, c0 + cg), in one of two directions:
  * unrolling (x -> col: x_in and col_out set) or its adjoint, col2im, which
  * adds every column entry back onto the pixel it came from (col_in and x_out
@@ -90,8 +102,7 @@ static void im2col_walk(const struct nn_conv_geom *g, uint32_t c0, uint32_t cg,
 							col[f] = 0.0f;
 						const float *src = x_in + px;
 						if (u == 1)
-							for (uint32_t f = 0; f < len; f++)
-								col[lo + f] = src[f];
+							copy_row(col + lo, src, len);
 						else
 							for (uint32_t f = 0; f < len; f++)
 								col[lo + f] = src[f * u];

@@ -597,7 +597,7 @@ int nn_model_init(struct nn_model *m, const struct wl_network *net, uint32_t max
 	m->n_threads = n_threads;
 	m->n_classes = last->out.c;
 	m->gemm_backend = NN_GEMM_FIXED;
-	m->gemm_isa = nn_gemm_isa_detect();
+	m->gemm_isa = sim_isa_detect();
 	m->layers = sim_calloc((size_t)m->n_layers, sizeof *m->layers, err);
 	if (!m->layers)
 		return err->code;
@@ -625,7 +625,7 @@ void nn_model_deinit(struct nn_model *m)
 	memset(m, 0, sizeof *m);
 }
 
-int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum sim_isa isa,
 		      struct sim_err *err)
 {
 	m->gemm_backend = backend;

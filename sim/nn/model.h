@@ -61,7 +61,7 @@ struct nn_model {
 	uint32_t n_classes;    /* output channels of the last layer */
 	uint32_t act_bits;     /* simulated activation bits at inference; 0 = float */
 	enum nn_gemm_backend gemm_backend; /* NN_GEMM_FIXED unless nn_model_set_gemm */
-	enum nn_gemm_isa gemm_isa;         /* nn_gemm_isa_detect() unless nn_model_set_gemm */
+	enum sim_isa gemm_isa;         /* sim_isa_detect() unless nn_model_set_gemm */
 	struct nn_workspace *ws; /* owned */
 };
 
@@ -87,7 +87,7 @@ void nn_model_deinit(struct nn_model *m);
  * benchmark's comparison with OpenBLAS, and the tests' check that every
  * instruction set gives the same bits. On failure the model is unusable
  * (release it). */
-int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum nn_gemm_isa isa,
+int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum sim_isa isa,
 		      struct sim_err *err);
 
 /* Draws every weight from the scheme (fan_in = C/G*R*S, fan_out = M/G*R*S),

@@ -1,12 +1,15 @@
-/* The baseline of an accuracy sweep: the data (a seeded validation split,
- * normalised with the training set's statistics, as esim train does), the
- * network trained once and kept as <results_dir>/baseline.ckpt (reused while
- * its network hash and training settings match), and its row. */
+/* The baselines of an accuracy sweep, one per seed (a cohort): the data (a
+ * seeded validation split of the training set, normalised with the whole
+ * training set's statistics, as esim train does), the network trained once
+ * per seed and kept as <results_dir>/baseline-s<seed>-val<V>-n<N>.ckpt (the
+ * split is in the name; reused while the network hash and training settings
+ * in the file match), and its row. */
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "core/mem.h"
 #include "nn/checkpoint.h"
 #include "nn/train.h"
 #include "sweep/baseline.h"
@@ -38,8 +41,9 @@ static int on_epoch(struct nn_model *m, const struct nn_progress *p, void *ctx,
 	return 0;
 }
 
-/* Does the checkpoint at path hold this baseline? */
-static bool baseline_matches(const char *path, const struct sweep_point *p,
+/* Does the checkpoint at path hold the baseline of this seed? (The split is
+ * in the file name.) */
+static bool baseline_matches(const char *path, const struct sweep_point *p, uint64_t seed,
 			     const struct wl_network *net)
 {
 	struct nn_model m;
@@ -50,20 +54,21 @@ static bool baseline_matches(const char *path, const struct sweep_point *p,
 	int rc = nn_checkpoint_load(&m, &meta, path, 64, 1, &err);
 	bool ok = rc == 0 && nn_network_hash(&m.net) == nn_network_hash(net) &&
 		  meta.epochs == p->train_epochs && meta.batch == p->train_batch &&
-		  meta.seed == p->seed && meta.lr == p->train_lr;
+		  meta.seed == seed && meta.lr == p->train_lr;
 	nn_model_deinit(&m);
 	return ok;
 }
 
-int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err)
+int sweep_baseline_train(struct run *r, struct cohort *c, int jobs, struct sim_err *err)
 {
 	const struct sweep_point *p = &r->e->base;
 	struct wl_network net;
 	int rc = wl_network_load(&net, p->network, err);
 	if (rc)
 		return rc;
-	if (baseline_matches(r->ckpt, p, &net)) {
-		sweep_progress_line(r, "baseline: reusing %s", r->ckpt);
+	if (baseline_matches(c->ckpt, p, c->seed, &net)) {
+		sweep_progress_line(r, "baseline seed %llu: reusing %s", (unsigned long long)c->seed,
+				    c->ckpt);
 		wl_network_deinit(&net);
 		return 0;
 	}
@@ -71,20 +76,22 @@ int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err)
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	rc = nn_model_init(&m, &net, p->train_batch > 256 ? p->train_batch : 256, (uint32_t)jobs, err);
 	if (!rc) {
-		gsl_rng_set(rng, p->seed);
+		gsl_rng_set(rng, c->seed);
 		nn_model_init_weights(&m, NN_INIT_HE, rng);
 		struct nn_train_opts t;
 		nn_train_opts_default(&t);
 		t.epochs = p->train_epochs;
 		t.batch = p->train_batch;
 		t.lr = p->train_lr;
-		t.seed = p->seed;
+		t.seed = c->seed;
 		struct train_status st = {r};
 		t.progress = on_epoch;
 		t.ctx = &st;
 		t.progress_every = r->o->progress_tty ? 50 : 0;
-		sweep_progress_line(r, "training the baseline %s (%u epochs)", net.name, t.epochs);
-		rc = nn_train(&m, &r->train, &t, err);
+		sweep_progress_line(r, "training the baseline %s, seed %llu (%u epochs, %llu images)",
+				    net.name, (unsigned long long)c->seed, t.epochs,
+				    (unsigned long long)c->train.n);
+		rc = nn_train(&m, &c->train, &t, err);
 	}
 	struct nn_eval ev;
 	if (!rc)
@@ -92,11 +99,12 @@ int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err)
 	if (!rc) {
 		struct nn_ckpt_meta meta = {
 			.epochs = p->train_epochs, .batch = p->train_batch,
-			.seed = p->seed, .lr = p->train_lr, .test_accuracy = ev.accuracy,
+			.seed = c->seed, .lr = p->train_lr, .test_accuracy = ev.accuracy,
 			.test_loss = ev.loss, .data_mean = r->data_mean, .data_std = r->data_std,
 		};
-		rc = nn_checkpoint_save(&m, &meta, r->ckpt, err);
-		sweep_progress_line(r, "baseline test accuracy %.2f%%, saved %s", 100.0 * ev.accuracy, r->ckpt);
+		rc = nn_checkpoint_save(&m, &meta, c->ckpt, err);
+		sweep_progress_line(r, "baseline seed %llu test accuracy %.2f%%, saved %s",
+				    (unsigned long long)c->seed, 100.0 * ev.accuracy, c->ckpt);
 	}
 	nn_model_deinit(&m);
 	gsl_rng_free(rng);
@@ -104,42 +112,50 @@ int sweep_baseline_train(struct run *r, int jobs, struct sim_err *err)
 	return rc;
 }
 
-/* The unpruned baseline at the base point's hardware, as row "baseline". */
-int sweep_baseline_row(struct run *r, struct sim_err *err)
+/* The unpruned baseline of cohort c at the base point's hardware, as row
+ * c->row_id; reads its test accuracy into c. */
+int sweep_baseline_row(struct run *r, struct cohort *c, struct sim_err *err)
 {
-	if (sweep_results_find(&r->res, "baseline") >= 0)
-		return 0;
 	const struct sweep_point *p = &r->e->base;
-	struct sweep_hw hw;
 	struct nn_model m;
+	struct nn_ckpt_meta meta;
 	memset(&m, 0, sizeof m);
-	int rc = sweep_hw_load(&hw, p, r->e->path, "baseline", err);
-	if (rc)
+	int rc = nn_checkpoint_load(&m, &meta, c->ckpt, 256, 1, err);
+	if (rc) {
+		nn_model_deinit(&m);
 		return rc;
-	if (!(rc = nn_checkpoint_load(&m, NULL, r->ckpt, 256, 1, err))) {
+	}
+	c->baseline_test_acc = 100.0 * meta.test_accuracy;
+	if (sweep_results_find(&r->res, c->row_id) >= 0) {
+		nn_model_deinit(&m);
+		return 0;
+	}
+	struct sweep_hw hw;
+	if (!(rc = sweep_hw_load(&hw, p, r->e->path, c->row_id, err))) {
 		struct sweep_point dense = *p;
+		dense.seed = c->seed;
 		dense.wbits = dense.abits = 0;
 		dense.method = SWEEP_NONE;
 		dense.accuracy_bound = 0;
-		rc = sweep_point_finish(r, &m, &hw, &dense, (size_t)-1, "baseline", err);
+		rc = sweep_point_finish(r, c, &m, &hw, &dense, (size_t)-1, c->row_id, err);
+		sweep_hw_deinit(&hw);
 	}
 	nn_model_deinit(&m);
-	sweep_hw_deinit(&hw);
 	return rc;
 }
 
-/* Fields that must be the same for every point of an accuracy sweep: they
- * define the one baseline. */
+/* Fields that must be the same for every point of an accuracy sweep: with
+ * the seed, they define the baselines. */
 int sweep_baseline_check(const struct sweep_experiment *e, struct sim_err *err)
 {
 	static const char *const fixed[] = {"network", "dataset", "train_epochs", "train_batch",
-					    "train_lr", "seed", "val_images"};
+					    "train_lr", "val_images", "train_images"};
 	for (size_t a = 0; a < e->n_axes; a++)
 		for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
 			if (strcmp(sweep_experiment_axis_name(e, a), fixed[k]) == 0)
 				return sim_err_set(err, SIM_ERR_CONFIG, e->path, 0, 0,
-						   "'%s' cannot be an axis of an accuracy sweep: all "
-						   "points share one trained baseline", fixed[k]);
+						   "'%s' cannot be an axis of an accuracy sweep: the "
+						   "points of a seed share one trained baseline", fixed[k]);
 	for (size_t p = 0; p < e->n_points; p++)
 		if (strcmp(e->points[p].dataset, e->base.dataset) != 0)
 			return sim_err_set(err, SIM_ERR_CONFIG, e->path, 0, 0,
@@ -147,22 +163,65 @@ int sweep_baseline_check(const struct sweep_experiment *e, struct sim_err *err)
 	return 0;
 }
 
+int sweep_cohorts_init(struct run *r, struct sim_err *err)
+{
+	const struct sweep_experiment *e = r->e;
+	bool seed_axis = false;
+	for (size_t a = 0; a < e->n_axes; a++)
+		seed_axis |= strcmp(sweep_experiment_axis_name(e, a), "seed") == 0;
+	r->cohorts = sim_calloc(e->n_points ? e->n_points : 1, sizeof *r->cohorts, err);
+	if (!r->cohorts)
+		return SIM_ERR_NOMEM;
+	for (size_t p = 0; p < e->n_points; p++) {
+		uint64_t seed = e->points[p].seed;
+		size_t k = 0;
+		while (k < r->n_cohorts && r->cohorts[k].seed != seed)
+			k++;
+		struct cohort *c = &r->cohorts[k];
+		if (k == r->n_cohorts) {
+			r->n_cohorts++;
+			c->seed = seed;
+			const struct sweep_point *b = &e->base;
+			snprintf(c->ckpt, sizeof c->ckpt, "%s/baseline-s%llu-val%u-n%u.ckpt", r->dir,
+				 (unsigned long long)seed, b->val_images, b->train_images);
+			if (seed_axis)
+				snprintf(c->row_id, sizeof c->row_id, "baseline-%llu",
+					 (unsigned long long)seed);
+			else
+				snprintf(c->row_id, sizeof c->row_id, "baseline");
+			c->needed = sweep_results_find(&r->res, c->row_id) < 0;
+		}
+		c->needed |= sweep_results_find(&r->res, e->ids[p]) < 0;
+	}
+	return 0;
+}
+
 int sweep_data_load(struct run *r, struct sim_err *err)
 {
 	const struct sweep_point *p = &r->e->base;
-	int rc = nn_dataset_load_dir(&r->train, p->dataset, "train", err);
+	struct nn_dataset full;
+	int rc = nn_dataset_load_dir(&full, p->dataset, "train", err);
 	if (!rc)
 		rc = nn_dataset_load_dir(&r->test, p->dataset, "t10k", err);
-	if (rc)
-		return rc;
-	/* Normalised with the whole training set's statistics, as esim train does. */
-	nn_dataset_stats(&r->train, &r->data_mean, &r->data_std);
-	nn_dataset_normalize(&r->train, r->data_mean, r->data_std);
-	nn_dataset_normalize(&r->test, r->data_mean, r->data_std);
+	if (!rc) {
+		/* Normalised with the whole training set's statistics, as esim train does. */
+		nn_dataset_stats(&full, &r->data_mean, &r->data_std);
+		nn_dataset_normalize(&full, r->data_mean, r->data_std);
+		nn_dataset_normalize(&r->test, r->data_mean, r->data_std);
+	}
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(rng, p->seed);
-	rc = nn_dataset_split(&r->train, &r->val, p->val_images, rng, err);
+	for (size_t k = 0; !rc && k < r->n_cohorts; k++) {
+		struct cohort *c = &r->cohorts[k];
+		if (!c->needed)
+			continue;
+		gsl_rng_set(rng, c->seed);
+		rc = nn_dataset_copy(&c->train, &full, err);
+		if (!rc)
+			rc = nn_dataset_split(&c->train, &c->val, p->val_images, rng, err);
+		if (!rc && p->train_images)
+			nn_dataset_truncate(&c->train, p->train_images);
+	}
 	gsl_rng_free(rng);
+	nn_dataset_deinit(&full);
 	return rc;
 }
-

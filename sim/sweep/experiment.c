@@ -59,6 +59,8 @@ static const struct cfg_field point_fields[] = {
 	      "below 1: prune every CONV/FC layer to this density (no accuracy search)"),
 	CFG_U(P, rounds, "rounds", 1, 100, "3", false, "prune + fine-tune rounds"),
 	CFG_U(P, train_epochs, "train_epochs", 1, 1000, "10", false, "baseline training epochs"),
+	CFG_U(P, train_images, "train_images", 0, 10000000, "0", false,
+	      "training images kept after the validation split (0 = all); for quick runs"),
 	CFG_U(P, train_batch, "train_batch", 1, 65536, "64", false, "training batch"),
 	CFG_D(P, train_lr, "train_lr", 1e-6, 10, "0.01", false, "baseline learning rate"),
 	CFG_U(P, finetune_epochs, "finetune_epochs", 0, 1000, "1", false,

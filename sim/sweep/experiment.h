@@ -72,6 +72,7 @@ struct sweep_point {
 					* searching under accuracy_bound */
 	uint32_t rounds;               /* prune + fine-tune rounds */
 	uint32_t train_epochs, train_batch;
+	uint32_t train_images;         /* 0 = every image left after the validation split */
 	double train_lr;
 	uint32_t finetune_epochs;
 	uint32_t finetune_images;      /* training images per fine-tuning epoch */

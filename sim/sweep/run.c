@@ -3,11 +3,12 @@
  * shared state and row append in run_state.c. The plots are not drawn here
  * (the sweep sits below report/): the caller draws them from results.csv.
  *
- * Accuracy sweeps (a dataset is given): the training set loses val_images
- * images (a seeded split) that decide the pruning; the test set is only used
- * to report accuracy. The baseline is trained once with the base point's
- * training fields and kept as <results_dir>/baseline.ckpt; a later run reuses
- * it when its network hash and training metadata match. Points that differ
+ * Accuracy sweeps (a dataset is given): for each seed of the points (a
+ * cohort, baseline.c), the training set loses val_images images (a split
+ * drawn from the seed) that decide the pruning; the test set is only used to
+ * report accuracy. Each seed's baseline is trained once with the base point's
+ * training fields and kept as a checkpoint in the results folder; a later run
+ * reuses it when its network hash and training metadata match. Points that differ
  * only in wbits/abits form one group: the group prunes once (pruning sees the
  * hardware at its native word width), then each point quantises the pruned
  * weights linearly to its wbits, quantises the CONV/FC inputs to its abits at
@@ -28,7 +29,6 @@
 #include <unistd.h>
 
 #include "core/mem.h"
-#include "nn/checkpoint.h"
 #include "sweep/pareto.h"
 #include "sweep/baseline.h"
 #include "sweep/run_points.h"
@@ -189,7 +189,7 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 	}
 	snprintf(s->results_csv, sizeof s->results_csv, "%s/results.csv", dir);
 	snprintf(s->name, sizeof s->name, "%s", e.name);
-	snprintf(r.ckpt, sizeof r.ckpt, "%s/baseline.ckpt", dir);
+	snprintf(r.dir, sizeof r.dir, "%s", dir);
 
 	size_t n_cols = 1 + e.n_axes + SWEEP_N_METRICS;
 	const char **cols = sim_calloc(n_cols, sizeof *cols, err);
@@ -222,20 +222,16 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 	if (s->skipped)
 		sweep_progress_line(&r, "%zu of %zu points already in %s", s->skipped, e.n_points,
 			      s->results_csv);
-	if (r.accuracy_sweep && r.total + (sweep_results_find(&r.res, "baseline") < 0) > 0) {
-		if ((rc = sweep_data_load(&r, err)) || (rc = sweep_baseline_train(&r, jobs, err)))
+	if (r.accuracy_sweep) {
+		if ((rc = sweep_cohorts_init(&r, err)) || (rc = sweep_data_load(&r, err)))
 			goto out;
-		struct nn_ckpt_meta meta;
-		struct nn_model m;
-		if ((rc = nn_checkpoint_load(&m, &meta, r.ckpt, 64, 1, err))) {
-			nn_model_deinit(&m);
-			goto out;
+		for (size_t k = 0; k < r.n_cohorts; k++) {
+			struct cohort *c = &r.cohorts[k];
+			if (c->needed && ((rc = sweep_baseline_train(&r, c, jobs, err)) ||
+					  (rc = sweep_baseline_row(&r, c, err))))
+				goto out;
 		}
-		nn_model_deinit(&m);
-		r.baseline_test_acc = 100.0 * meta.test_accuracy;
 		r.t0 = sweep_now_s();
-		if ((rc = sweep_baseline_row(&r, err)))
-			goto out;
 	}
 	int n_workers = jobs < (int)r.n_groups ? jobs : (int)r.n_groups;
 	int started = 0;
@@ -255,8 +251,11 @@ int sweep_run(const char *experiment_path, const struct sweep_run_opts *o,
 	rc = mark_pareto(&r, err);
 out:
 	sweep_results_deinit(&r.res);
-	nn_dataset_deinit(&r.train);
-	nn_dataset_deinit(&r.val);
+	for (size_t k = 0; k < r.n_cohorts; k++) {
+		nn_dataset_deinit(&r.cohorts[k].train);
+		nn_dataset_deinit(&r.cohorts[k].val);
+	}
+	free(r.cohorts);
 	nn_dataset_deinit(&r.test);
 	free(r.group_of);
 	free(cols);

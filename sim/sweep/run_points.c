@@ -112,9 +112,9 @@ static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *if
 }
 
 /* Test accuracy, simulation and storage of the model as it is; appends the row. */
-int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
-			const struct sweep_point *p, size_t point, const char *id,
-			struct sim_err *err)
+int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
+		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
+		       const char *id, struct sim_err *err)
 {
 	struct nn_eval ev;
 	struct wl_sparsity sp;
@@ -122,12 +122,12 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 	struct net_result en;
 	memset(&en, 0, sizeof en);
 	/* Activation bits: inference on the quantised grid (0 = float). */
-	uint64_t calib = r->train.n < ACTIVATION_SAMPLES ? r->train.n : ACTIVATION_SAMPLES;
-	int rc = nn_model_set_act_quant(m, p->abits, r->train.images, calib, err);
+	uint64_t calib = c->train.n < ACTIVATION_SAMPLES ? c->train.n : ACTIVATION_SAMPLES;
+	int rc = nn_model_set_act_quant(m, p->abits, c->train.images, calib, err);
 	if (!rc)
 		rc = nn_evaluate(m, &r->test, &ev, err);
 	if (!rc)
-		rc = model_sparsity(m, &r->train, (enum wl_granularity)p->granularity, &sp, err);
+		rc = model_sparsity(m, &c->train, (enum wl_granularity)p->granularity, &sp, err);
 	if (!rc)
 		rc = sweep_simulate(hw, &sp, p->wbits, p->abits, &en, err);
 	double storage = 0, nonzero = 0, weights = 0;
@@ -145,8 +145,9 @@ int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw 
 	}
 	if (!rc) {
 		struct row_metrics rm = {
+			.seed = c->seed,
 			.accuracy = 100.0 * ev.accuracy,
-			.accuracy_floor = r->baseline_test_acc - p->accuracy_bound,
+			.accuracy_floor = c->baseline_test_acc - p->accuracy_bound,
 			.weights_nonzero = nonzero, .weights = weights, .storage_bits = storage,
 			.en = &en, .hw = hw,
 		};
@@ -225,6 +226,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		if (r->group_of[p] == g)
 			first = p;
 	const struct sweep_point *p0 = &e->points[first];
+	const struct cohort *c = sweep_cohort_of(r, p0->seed);
 	struct sweep_hw hw;
 	struct nn_model m;
 	memset(&m, 0, sizeof m);
@@ -233,7 +235,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 	if (rc)
 		return rc;
 	uint32_t max_batch = p0->train_batch > 256 ? p0->train_batch : 256;
-	if ((rc = nn_checkpoint_load(&m, NULL, r->ckpt, max_batch, 1, err)))
+	if ((rc = nn_checkpoint_load(&m, NULL, c->ckpt, max_batch, 1, err)))
 		goto done;
 	if (p0->method != SWEEP_NONE) {
 		struct eap_opts o;
@@ -257,11 +259,11 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		struct eap_status st = {r, label};
 		o.progress = on_layer;
 		o.progress_ctx = &st;
-		struct nn_dataset ft = r->train;
+		struct nn_dataset ft = c->train;
 		if (ft.n > p0->finetune_images)
 			ft.n = p0->finetune_images;
 		struct eap_result res;
-		if ((rc = eap_prune(&m, &ft, &r->val, &o, &res, err)))
+		if ((rc = eap_prune(&m, &ft, &c->val, &o, &res, err)))
 			goto done;
 	}
 	if (!(saved = save_weights(&m, err))) {
@@ -275,7 +277,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 			if (saved[i])
 				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
 		quantise_weights(&m, e->points[p].wbits);
-		rc = sweep_point_finish(r, &m, &hw, &e->points[p], p, e->ids[p], err);
+		rc = sweep_point_finish(r, c, &m, &hw, &e->points[p], p, e->ids[p], err);
 	}
 done:
 	free_weights(saved, m.n_layers);
@@ -330,7 +332,7 @@ int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	}
 	gsl_rng_free(rng);
 	if (!rc) {
-		struct row_metrics rm = {NAN, NAN, nonzero, weights, storage, &en, &hw};
+		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw};
 		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);
 	}
 	net_result_deinit(&en);

@@ -9,10 +9,12 @@
 #include "nn/model.h"
 #include "sweep/run_state.h"
 
-/* Test accuracy, simulation and storage of model m as point p; appends the row. */
-int sweep_point_finish(struct run *r, struct nn_model *m, const struct sweep_hw *hw,
-		       const struct sweep_point *p, size_t point, const char *id,
-		       struct sim_err *err);
+/* Test accuracy, simulation and storage of model m as point p of cohort c
+ * (its training images calibrate and measure activations, its baseline sets
+ * the accuracy floor); appends the row. */
+int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
+		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
+		       const char *id, struct sim_err *err);
 /* Prunes once for group g, then finishes each of its points. */
 int sweep_group_run(struct run *r, size_t g, struct sim_err *err);
 /* Simulates energy-only point p and appends its row. */

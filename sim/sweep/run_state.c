@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "core/mem.h"
@@ -22,6 +23,15 @@ const char *const sweep_metric_cols[SWEEP_N_METRICS] = {
 };
 static_assert(sizeof sweep_metric_cols / sizeof sweep_metric_cols[0] == SWEEP_N_METRICS,
 	      "one name per metric");
+
+struct cohort *sweep_cohort_of(struct run *r, uint64_t seed)
+{
+	for (size_t i = 0; i < r->n_cohorts; i++)
+		if (r->cohorts[i].seed == seed)
+			return &r->cohorts[i];
+	assert(!"every point's seed has a cohort");
+	return NULL;
+}
 
 double sweep_now_s(void)
 {
@@ -95,9 +105,13 @@ int sweep_row_append(struct run *r, const char *id, size_t point, const struct r
 		en->energy_type[TY_PSUM], en->macs_effective, m->weights_nonzero,
 		m->weights > 0 ? m->weights_nonzero / m->weights : NAN, m->storage_bits, en->cycles,
 	};
+	char seed[24];
+	snprintf(seed, sizeof seed, "%llu", (unsigned long long)m->seed);
 	cells[0] = id;
 	for (size_t a = 0; a < n_axes; a++)
-		cells[1 + a] = point == (size_t)-1 ? "-" : sweep_experiment_value(r->e, point, a);
+		cells[1 + a] = point != (size_t)-1 ? sweep_experiment_value(r->e, point, a)
+			       : strcmp(sweep_experiment_axis_name(r->e, a), "seed") == 0 ? seed
+										  : "-";
 	/* A network with a layer no mapping fits has no energy: NaN keeps it off the front. */
 	for (size_t k = 2; !en->ok && k <= 11; k++)
 		v[k] = NAN;

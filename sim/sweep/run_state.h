@@ -25,16 +25,30 @@
 #define SWEEP_N_METRICS 19
 extern const char *const sweep_metric_cols[SWEEP_N_METRICS];
 
+/* One seed's data and baseline in an accuracy sweep. The seed decides the
+ * validation split, the baseline's initialisation and shuffling, and the
+ * pruning's samples; a sweep with a seed axis has one cohort per seed, each
+ * baseline trained once and kept as its own checkpoint. */
+struct cohort {
+	uint64_t seed;
+	bool needed;              /* a point of this seed still runs, or its row is missing */
+	struct nn_dataset train, val; /* the split (owned; loaded only when needed) */
+	char ckpt[700];           /* the baseline's checkpoint */
+	char row_id[40];          /* "baseline", or "baseline-<seed>" with a seed axis */
+	double baseline_test_acc; /* % */
+};
+
 struct run {
 	const struct sweep_experiment *e;
 	const struct sweep_run_opts *o;
 	struct sweep_results res;
 	pthread_mutex_t lock;
 	bool accuracy_sweep;
-	/* data and baseline (accuracy sweeps) */
-	struct nn_dataset train, val, test;
-	char ckpt[600];
-	double baseline_test_acc; /* % */
+	char dir[400];            /* results folder */
+	/* data and baselines (accuracy sweeps) */
+	struct nn_dataset test;
+	size_t n_cohorts;
+	struct cohort *cohorts;   /* owned: one per distinct seed, in order of first use */
 	double data_mean, data_std;
 	/* groups of point indices that share a pruning run */
 	size_t n_groups;
@@ -47,8 +61,12 @@ struct run {
 	struct sim_err err;
 };
 
+/* The cohort of a seed (one exists for every point's seed). */
+struct cohort *sweep_cohort_of(struct run *r, uint64_t seed);
+
 /* What one row reports besides the point's axis values. */
 struct row_metrics {
+	uint64_t seed; /* a baseline row shows it on a seed axis */
 	double accuracy, accuracy_floor;
 	double weights_nonzero, weights, storage_bits;
 	const struct net_result *en;
@@ -61,7 +79,7 @@ double sweep_now_s(void);
 /* Progress: a status line on a terminal, a line per event in a log. */
 void sweep_progress_line(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends a row for point (size_t)-1 = the baseline) under the lock. */
+/* Appends a row for point ((size_t)-1 = a baseline) under the lock. */
 int sweep_row_append(struct run *r, const char *id, size_t point, const struct row_metrics *m,
 		     struct sim_err *err);
 

@@ -59,19 +59,19 @@ static void check_shape(const struct shape *s, gsl_rng *rng)
 		}
 	CU_ASSERT(worst <= 1e-6 * (s->k + 1));
 
-	for (int isa = 0; isa < NN_GEMM_ISA_COUNT; isa++) {
-		if (isa == NN_GEMM_ISA_AVX2 && nn_gemm_isa_detect() != NN_GEMM_ISA_AVX2)
+	for (int isa = 0; isa < SIM_ISA_COUNT; isa++) {
+		if ((enum sim_isa)isa > sim_isa_detect())
 			continue; /* this CPU cannot run it */
 		struct nn_gemm g;
 		struct sim_err err = {0};
-		CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&g, NN_GEMM_FIXED, (enum nn_gemm_isa)isa, &err), 0);
+		CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&g, NN_GEMM_FIXED, (enum sim_isa)isa, &err), 0);
 		float *got = malloc(((size_t)s->m * ldc + 1) * sizeof *got);
 		memcpy(got, c0, (size_t)s->m * ldc * sizeof *got);
 		nn_gemm(&g, s->m, s->n, s->k, am, bm, got, ldc, s->acc);
 		/* Bit-identical, including the untouched padding columns. */
 		if (memcmp(got, want, (size_t)s->m * ldc * sizeof *got) != 0)
 			fprintf(stderr, "\n  %s %ux%ux%u ta=%d tb=%d acc=%d differs from the reference\n",
-				nn_gemm_isa_names[isa], s->m, s->n, s->k, s->ta, s->tb, s->acc);
+				sim_isa_names[isa], s->m, s->n, s->k, s->ta, s->tb, s->acc);
 		CU_ASSERT(memcmp(got, want, (size_t)s->m * ldc * sizeof *got) == 0);
 		free(got);
 		nn_gemm_deinit(&g);

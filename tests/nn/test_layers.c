@@ -104,7 +104,7 @@ static void check_conv(uint32_t n, uint32_t cin, uint32_t h, uint32_t m, uint32_
 	gsl_rng_set(rng, 7);
 	struct fd_case c = {.kind = 0};
 	struct sim_err err = {0};
-	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, nn_gemm_isa_detect(), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, sim_isa_detect(), &err), 0);
 	c.g = (struct nn_conv_geom){.n = n, .c = cin, .h = h, .w = h + 1, .m = m, .k = k,
 				    .stride = stride, .pad = pad, .groups = groups};
 	c.g.e = (h + 2 * pad - k) / stride + 1;
@@ -184,7 +184,7 @@ static void check_fc(uint32_t n, uint32_t cin, uint32_t hw, uint32_t m)
 	gsl_rng_set(rng, 11);
 	struct fd_case c = {.kind = 1, .hw = hw};
 	struct sim_err err = {0};
-	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, nn_gemm_isa_detect(), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_gemm_init(&c.gm, NN_GEMM_FIXED, sim_isa_detect(), &err), 0);
 	c.g = (struct nn_conv_geom){.n = n, .c = cin, .m = m};
 	c.nx = (uint64_t)cin * n * hw;
 	c.nw = (uint64_t)m * cin * hw;

@@ -117,28 +117,32 @@ static void expect_same_bits(const struct fixture *a, const struct fixture *b, d
 	}
 }
 
-/* The same bits at 1, 2 and 8 threads (more than shards), and with the SSE2
- * kernels instead of the AVX2 ones; batches of all three shards and of one
- * image (most threads idle). */
+/* The same bits at 1, 2 and 8 threads (more than shards), and with every
+ * instruction set this CPU runs against the SSE2 kernels; batches of all
+ * three shards and of one image (most threads idle). */
 static void test_threads_and_isa_agree(void)
 {
 	struct fixture ref;
 	fixture_init(&ref, 1, N_IMG);
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&ref.m, NN_GEMM_FIXED, NN_GEMM_ISA_SSE2, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&ref.m, NN_GEMM_FIXED, SIM_ISA_SSE2, &err), 0);
 	const uint32_t batches[] = {N_IMG, 1};
 	const uint32_t threads[] = {1, 2, 8};
 	for (size_t bi = 0; bi < 2; bi++) {
 		double lr;
 		nn_model_backprop(&ref.m, ref.x, ref.y, batches[bi], &lr, NULL);
-		for (size_t ti = 0; ti < 3; ti++) {
-			struct fixture f;
-			fixture_init(&f, threads[ti], N_IMG);
-			double l;
-			nn_model_backprop(&f.m, f.x, f.y, batches[bi], &l, NULL);
-			expect_same_bits(&ref, &f, lr, l);
-			fixture_deinit(&f);
-		}
+		for (size_t ti = 0; ti < 3; ti++)
+			for (int isa = 0; isa <= (int)sim_isa_detect(); isa++) {
+				struct fixture f;
+				fixture_init(&f, threads[ti], N_IMG);
+				CU_ASSERT_EQUAL_FATAL(nn_model_set_gemm(&f.m, NN_GEMM_FIXED,
+									(enum sim_isa)isa, &err),
+						      0);
+				double l;
+				nn_model_backprop(&f.m, f.x, f.y, batches[bi], &l, NULL);
+				expect_same_bits(&ref, &f, lr, l);
+				fixture_deinit(&f);
+			}
 	}
 	fixture_deinit(&ref);
 }
@@ -225,7 +229,7 @@ static void test_rejects_unsupported(void)
 
 static const struct test_case cases[] = {
 	{"backprop vs finite differences", test_backprop_vs_finite_differences},
-	{"same bits at 1, 2, 8 threads and SSE2 vs AVX2", test_threads_and_isa_agree},
+	{"same bits at 1, 2, 8 threads and every instruction set", test_threads_and_isa_agree},
 	{"masked weights stay zero", test_masks_hold},
 	{"forward chunks and layer activations", test_forward_chunks_and_layer_io},
 	{"unsupported networks rejected", test_rejects_unsupported},
