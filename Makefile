@@ -133,8 +133,10 @@ bench: deps
 	@sh scripts/bench.sh $(BUILD)
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/esim $(DESTDIR)$(PREFIX)/bin/esim
+	install -m 644 docs/esim.1 $(DESTDIR)$(PREFIX)/share/man/man1/esim.1
 	cp -r configs energy-tables $(DESTDIR)$(PREFIX)/share/esim/
 
 clean:

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
 	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
+	{"config", cmd_config, "print the configuration reference (every YAML key)"},
 };
 
 static void usage(FILE *out)

@@ -35,5 +35,11 @@ int cmd_energy(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
+int cmd_config(int argc, char **argv);
+
+/* The schemas `esim config` prints, in the order of the reference. */
+struct cfg_schema;
+extern const struct cfg_schema *const cli_config_schemas[];
+extern const int cli_config_schema_count;
 
 #endif

@@ -14,9 +14,11 @@ static void sweep_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: esim sweep EXPERIMENT.yaml [--jobs N] [--results DIR] [--plots DIR] [--no-plots]\n"
+		"                  [--quiet]\n"
 		"  Runs every point of the experiment in parallel, appending one row per finished\n"
 		"  point to DIR/results.csv (default: <experiment folder>/<name>/); a sweep started\n"
-		"  again skips the points already there. Plots go to plots/<name>/ by default.\n");
+		"  again skips the points already there. Plots go to plots/<name>/ by default.\n"
+		"  --quiet shows no progress.\n");
 }
 
 int cmd_sweep(int argc, char **argv)

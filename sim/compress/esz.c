@@ -117,8 +117,10 @@ int esz_save(const struct nn_model *m, const struct esz_layer_spec *spec,
 	    (rc = bitw_put_le(&w, ESZ_VERSION, 4, err)) ||
 	    (rc = bitw_put_le(&w, nn_network_hash(&m->net), 8, err)) ||
 	    (rc = wr_deflated(&w, yaml.buf, bitw_bytes(&yaml), err)) ||
-	    (rc = bitw_put_f64(&w, meta->data_mean, err)) || (rc = bitw_put_f64(&w, meta->data_std, err)) ||
-	    (rc = bitw_put_f64(&w, meta->test_accuracy, err)) || (rc = bitw_put_le(&w, (uint64_t)coded, 4, err)))
+	    (rc = bitw_put_f64(&w, meta->data_mean, err)) ||
+	    (rc = bitw_put_f64(&w, meta->data_std, err)) ||
+	    (rc = bitw_put_f64(&w, meta->test_accuracy, err)) ||
+	    (rc = bitw_put_le(&w, (uint64_t)coded, 4, err)))
 		goto fail;
 	int k = 0;
 	for (int i = 0; i < m->n_layers; i++) {
@@ -129,7 +131,8 @@ int esz_save(const struct nn_model *m, const struct esz_layer_spec *spec,
 		k++;
 	}
 	uint32_t crc = (uint32_t)crc32(0L, w.buf, (uInt)bitw_bytes(&w));
-	if ((rc = bitw_put_le(&w, crc, 4, err)) || (rc = sim_out_write_file(path, w.buf, bitw_bytes(&w), err)))
+	if ((rc = bitw_put_le(&w, crc, 4, err)) ||
+	    (rc = sim_out_write_file(path, w.buf, bitw_bytes(&w), err)))
 		goto fail;
 	if (n_acct)
 		*n_acct = k;

@@ -313,3 +313,17 @@ int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, c
 	snprintf(e->path, sizeof e->path, "%s", name);
 	return cfg_doc_decode(name, text, decode_cb, e, err);
 }
+
+static const struct cfg_section experiment_sections[] = {
+	CFG_SECTION("", top_fields,
+		    "`axes` (a cartesian product) or `points` (an explicit list), not both; "
+		    "without either the experiment is the single point `base`."),
+	CFG_SECTION("base, axes, points[]", point_fields,
+		    "Every key of `base` can be an axis (a list of values under `axes`) or be set "
+		    "per point. Paths are taken from the working directory and checked when the "
+		    "file is read. In an accuracy sweep (with `dataset`) the points share one "
+		    "baseline, so `network`, `dataset`, the `train_*` keys and `val_images` "
+		    "cannot vary."),
+};
+const struct cfg_schema sweep_experiment_schema =
+	CFG_SCHEMA("experiment", "Experiment (`experiments/*.yaml`, `esim sweep`)", experiment_sections);

@@ -97,6 +97,10 @@ int sweep_experiment_load(struct sweep_experiment *e, const char *path, struct s
 int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, const char *text,
 				 struct sim_err *err);
 void sweep_experiment_deinit(struct sweep_experiment *e);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema sweep_experiment_schema;
+
 
 /* Name of axis a (the YAML key), and point p's canonical value on it. */
 const char *sweep_experiment_axis_name(const struct sweep_experiment *e, size_t a);
