@@ -19,6 +19,7 @@ static const struct command commands[] = {
 	{"energy", cmd_energy, "per-layer energy of a network on an accelerator (best mappings)"},
 	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
 	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
+	{"compare", cmd_compare, "two methods' energy at equal accuracy loss over seeds, with a CI"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
 	{"config", cmd_config, "print the configuration reference (every YAML key)"},
 };

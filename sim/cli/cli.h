@@ -36,6 +36,7 @@ int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_config(int argc, char **argv);
+int cmd_compare(int argc, char **argv);
 
 /* The schemas `esim config` prints, in the order of the reference. */
 struct cfg_schema;

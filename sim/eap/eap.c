@@ -22,6 +22,8 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -210,60 +212,111 @@ done:
 	return rc;
 }
 
-struct group_rank {
-	double key;
-	uint64_t group;
+/* Greedy restoration state of one output row: u = the original weights of
+ * its removed groups (0 elsewhere), q = X^T (Y - X a0) (a0 = the row's
+ * original weights and bias, so q is the residual's correlation with each
+ * input) and v = G u, over the row's inputs. */
+struct restore_row {
+	double best_gain;  /* error reduction of restoring best_group; -inf: none left */
+	uint64_t best_group;
 };
 
-static int cmp_rank_desc(const void *pa, const void *pb)
+/* Error reduction of restoring group [c0, c1) of a row: with the error
+ * e(u) = ||r + X u||^2 = r^T r + 2 u^T q + u^T G u, setting u_g to 0 lowers
+ * it by 2 u_g.q_g + 2 u_g.v_g - u_g^T G_gg u_g. */
+static double restore_gain(const double *u, const double *q, const double *v, const double *gram,
+			   size_t p, uint64_t c0, uint64_t c1)
 {
-	const struct group_rank *a = pa, *b = pb;
-	if (a->key != b->key)
-		return a->key < b->key ? 1 : -1;
-	return (a->group > b->group) - (a->group < b->group);
+	double lin = 0, quad = 0;
+	for (uint64_t a = c0; a < c1; a++) {
+		lin += u[a] * (q[a] + v[a]);
+		for (uint64_t b = c0; b < c1; b++)
+			quad += u[a] * u[b] * gram[a * p + b];
+	}
+	return 2.0 * lin - quad;
 }
 
-/* Energy-aware restoration: adds back removed groups (allowed by mask0) in
- * descending order of their output-error impact until `target` weights are kept. */
-static int restore_by_impact(const float *w0, const uint8_t *mask0, uint8_t *mask,
-			     const struct prune_groups *pg, const struct layer_stats *ls,
-			     uint64_t target, struct sim_err *err)
+/* The best group of a row to restore next (the removed group of largest
+ * gain; ties: the lower group). */
+static void restore_best(struct restore_row *rr, const uint8_t *mask, const uint8_t *mask0,
+			 const struct prune_groups *pg, uint64_t base, const double *u,
+			 const double *q, const double *v, const double *gram, size_t p)
+{
+	rr->best_gain = -INFINITY;
+	for (uint64_t c0 = 0; c0 < pg->row_len; c0 += pg->width) {
+		if (mask[base + c0] || !mask0[base + c0])
+			continue;
+		uint64_t c1 = c0 + pg->width < pg->row_len ? c0 + pg->width : pg->row_len;
+		double gain = restore_gain(u, q, v, gram, p, c0, c1);
+		if (gain > rr->best_gain) {
+			rr->best_gain = gain;
+			rr->best_group = c0 / pg->width;
+		}
+	}
+}
+
+/* Outputs have separate errors, so each row keeps its own state and only the
+ * restored row's candidates change after a step (see eap.h). */
+int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const float *w0,
+		       const float *b0, const uint8_t *mask0, uint8_t *mask,
+		       const struct prune_groups *pg, uint64_t target, uint64_t *restored,
+		       struct sim_err *err)
 {
 	uint64_t n = pg->rows * pg->row_len, kept = prune_mask_kept(mask, n);
+	*restored = 0;
 	if (kept >= target)
 		return 0;
-	uint64_t per_row = (pg->row_len + pg->width - 1) / pg->width;
-	struct group_rank *rank = sim_malloc(pg->rows * per_row * sizeof *rank, err);
-	if (!rank)
-		return SIM_ERR_NOMEM;
-	uint64_t n_rank = 0, rows_per_group = pg->rows / ls->groups;
-	for (uint64_t r = 0; r < pg->rows; r++) {
-		const struct eap_stats *st = &ls->st[r / rows_per_group];
-		size_t p = st->n_in + 1;
-		for (uint64_t c0 = 0; c0 < pg->row_len; c0 += pg->width) {
-			uint64_t c1 = c0 + pg->width < pg->row_len ? c0 + pg->width : pg->row_len;
-			uint64_t base = r * pg->row_len;
-			if (mask[base + c0] || !mask0[base + c0])
-				continue;
-			double impact = 0;
-			for (uint64_t a = c0; a < c1; a++)
-				for (uint64_t b = c0; b < c1; b++)
-					impact += (double)w0[base + a] * w0[base + b] * st->gram[a * p + b];
-			rank[n_rank++] = (struct group_rank){impact, r * per_row + c0 / pg->width};
+	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
+	const size_t p = st_all[0].n_in + 1;
+	double *u = sim_malloc(pg->rows * len * sizeof *u, err);
+	double *q = sim_malloc(pg->rows * len * sizeof *q, err);
+	double *v = sim_calloc(pg->rows * len, sizeof *v, err);
+	struct restore_row *rr = sim_malloc(pg->rows * sizeof *rr, err);
+	int rc = u && q && v && rr ? 0 : SIM_ERR_NOMEM;
+	for (uint64_t r = 0; !rc && r < pg->rows; r++) {
+		const struct eap_stats *st = &st_all[r / rows_per_group];
+		const uint64_t o = r % rows_per_group, base = r * len;
+		double *ur = u + base, *qr = q + base, *vr = v + base;
+		for (uint64_t a = 0; a < len; a++)
+			ur[a] = mask[base + a] ? 0.0 : (double)w0[base + a];
+		for (uint64_t a = 0; a < len; a++) {
+			/* q = c - G a0 and v = G u, every sum in index order. */
+			double ga0 = b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0, gu = 0.0;
+			for (uint64_t b = 0; b < len; b++) {
+				ga0 += st->gram[a * p + b] * (double)w0[base + b];
+				gu += st->gram[a * p + b] * ur[b];
+			}
+			qr[a] = st->cross[a * st->n_out + o] - ga0;
+			vr[a] = gu;
 		}
+		restore_best(&rr[r], mask, mask0, pg, base, ur, qr, vr, st->gram, p);
 	}
-	qsort(rank, n_rank, sizeof *rank, cmp_rank_desc);
-	for (uint64_t i = 0; i < n_rank && kept < target; i++) {
-		uint64_t r = rank[i].group / per_row, c0 = (rank[i].group % per_row) * pg->width;
-		uint64_t c1 = c0 + pg->width < pg->row_len ? c0 + pg->width : pg->row_len;
+	while (!rc && kept < target) {
+		uint64_t r = pg->rows;
+		for (uint64_t k = 0; k < pg->rows; k++)
+			if (rr[k].best_gain > -INFINITY && (r == pg->rows || rr[k].best_gain > rr[r].best_gain))
+				r = k;
+		if (r == pg->rows)
+			break; /* nothing left to restore */
+		const struct eap_stats *st = &st_all[r / rows_per_group];
+		const uint64_t base = r * len, c0 = rr[r].best_group * pg->width;
+		const uint64_t c1 = c0 + pg->width < len ? c0 + pg->width : len;
+		double *ur = u + base, *vr = v + base;
 		for (uint64_t c = c0; c < c1; c++) {
-			uint64_t k = r * pg->row_len + c;
-			kept += mask0[k] && !mask[k];
-			mask[k] = mask0[k];
+			kept += mask0[base + c] && !mask[base + c];
+			mask[base + c] = mask0[base + c];
+			for (uint64_t a = 0; a < len; a++)
+				vr[a] -= st->gram[a * p + c] * ur[c];
+			ur[c] = 0.0;
 		}
+		(*restored)++;
+		restore_best(&rr[r], mask, mask0, pg, base, ur, q + base, vr, st->gram, p);
 	}
-	free(rank);
-	return 0;
+	free(u);
+	free(q);
+	free(v);
+	free(rr);
+	return rc;
 }
 
 /* Everything one layer's search needs. */
@@ -281,8 +334,34 @@ struct layer_search {
 	uint8_t *mask_best;
 };
 
-/* Applies a trial at density d to the model and returns its validation accuracy (%). */
-static int try_density(struct layer_search *ls, double d, double *acc, struct sim_err *err)
+/* What one trial did, for the log. */
+struct trial {
+	double density, acc;     /* kept fraction, decision-set accuracy (%) */
+	double magnitude_density; /* kept by magnitude before restoration */
+	uint64_t restored;       /* groups restored */
+	double err_pruned, err_refit; /* output-map squared error before and after the refit */
+};
+
+/* Output-map squared error of the layer against the reference outputs, summed
+ * over its CONV groups. */
+static int layer_sq_error(const struct layer_search *ls, double *out, struct sim_err *err)
+{
+	const struct nn_layer *L = ls->layer;
+	uint64_t rows_per_group = ls->pg.rows / ls->ls.groups;
+	*out = 0;
+	for (uint32_t g = 0; g < ls->ls.groups; g++) {
+		uint64_t off = g * rows_per_group * ls->pg.row_len;
+		double e;
+		if (eap_output_sq_error(&ls->ls.st[g], L->weight.value + off,
+					L->bias.n ? L->bias.value + g * rows_per_group : NULL, &e, err))
+			return SIM_ERR_NOMEM;
+		*out += e;
+	}
+	return 0;
+}
+
+/* Applies a trial at density d to the model and measures it on the decision set. */
+static int try_density(struct layer_search *ls, double d, struct trial *t, struct sim_err *err)
 {
 	struct nn_layer *L = ls->layer;
 	const struct eap_opts *o = ls->o;
@@ -295,9 +374,15 @@ static int try_density(struct layer_search *ls, double d, double *acc, struct si
 	memcpy(L->weight.value, ls->w0, ls->n * sizeof(float));
 	if (L->bias.n)
 		memcpy(L->bias.value, ls->b0, L->bias.n * sizeof(float));
+	memset(t, 0, sizeof *t);
+	t->magnitude_density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
 	if (ea) {
 		uint64_t target = (uint64_t)llround(d * (double)ls->n);
-		if (restore_by_impact(ls->w0, ls->mask0, L->weight.mask, &ls->pg, &ls->ls, target, err))
+		if (eap_restore_greedy(ls->ls.st, ls->ls.groups, ls->w0, L->bias.n ? ls->b0 : NULL,
+				       ls->mask0, L->weight.mask, &ls->pg, target, &t->restored, err))
+			return SIM_ERR_NOMEM;
+		nn_model_apply_masks(ls->m);
+		if (layer_sq_error(ls, &t->err_pruned, err))
 			return SIM_ERR_NOMEM;
 		uint64_t rows_per_group = ls->pg.rows / ls->ls.groups;
 		for (uint32_t g = 0; g < ls->ls.groups; g++) {
@@ -306,12 +391,15 @@ static int try_density(struct layer_search *ls, double d, double *acc, struct si
 				      L->bias.n ? L->bias.value + g * rows_per_group : NULL, err))
 				return SIM_ERR_INTERNAL;
 		}
+		if (layer_sq_error(ls, &t->err_refit, err))
+			return SIM_ERR_NOMEM;
 	}
 	nn_model_apply_masks(ls->m);
+	t->density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
 	struct nn_eval ev;
 	if (nn_evaluate(ls->m, ls->val, &ev, err))
 		return SIM_ERR_INTERNAL;
-	*acc = 100.0 * ev.accuracy;
+	t->acc = 100.0 * ev.accuracy;
 	return 0;
 }
 
@@ -321,6 +409,40 @@ static void keep_best(struct layer_search *ls)
 	memcpy(ls->mask_best, ls->layer->weight.mask, ls->n);
 	if (ls->layer->bias.n)
 		memcpy(ls->b_best, ls->layer->bias.value, ls->layer->bias.n * sizeof(float));
+}
+
+static void say(const struct eap_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(const struct eap_opts *o, const char *fmt, ...)
+{
+	if (!o->log)
+		return;
+	char line[1024];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	o->log(o->log_ctx, line);
+}
+
+/* The decision for one layer, in the log. */
+static void say_layer(const struct eap_opts *o, const char *name, double start, const struct trial *t,
+		      uint32_t trials, double floor_acc)
+{
+	if (!t) {
+		say(o, "  %s: no density below %.4f keeps the floor %.2f%% (%u trials); layer unchanged",
+		    name, start, floor_acc, trials);
+		return;
+	}
+	if (o->method == EAP_ENERGY_AWARE)
+		say(o, "  %s: density %.4f -> %.4f (magnitude kept %.4f, greedy restoration added "
+		       "%llu groups; refit output-map error %.4g -> %.4g), decision accuracy %.2f%% "
+		       "(floor %.2f%%, %u trials)",
+		    name, start, t->density, t->magnitude_density, (unsigned long long)t->restored,
+		    t->err_pruned, t->err_refit, t->acc, floor_acc, trials);
+	else
+		say(o, "  %s: density %.4f -> %.4f by magnitude, decision accuracy %.2f%% (floor "
+		       "%.2f%%, %u trials)",
+		    name, start, t->density, t->acc, floor_acc, trials);
 }
 
 /* Bisection on log-density between min_density (first tried) and the layer's
@@ -352,42 +474,54 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	if (L->bias.n)
 		memcpy(ls.b0, L->bias.value, L->bias.n * sizeof(float));
 	keep_best(&ls);
+	const char *name = m->net.layers[li].name;
 	double cur = (double)prune_mask_kept(ls.mask0, ls.n) / (double)ls.n;
 	*density_out = cur;
 	*acc_out = NAN;
-	if (cur <= o->min_density)
+	if (cur <= o->min_density) {
+		say(o, "  %s: already at density %.4f <= %.4f", name, cur, o->min_density);
 		goto done;
+	}
 	if (o->method == EAP_ENERGY_AWARE &&
 	    (rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)))
 		goto done;
-	double lo = det_log(o->min_density), hi = det_log(cur), acc;
+	double lo = det_log(o->min_density), hi = det_log(cur);
+	struct trial t, best;
+	bool found = false;
+	uint32_t trials = 0;
 	if (o->fixed_density > 0) {
 		/* Density mode: one trial at the target, kept whatever its accuracy. */
 		if (o->fixed_density < cur) {
-			if ((rc = try_density(&ls, o->fixed_density, &acc, err)))
+			if ((rc = try_density(&ls, o->fixed_density, &t, err)))
 				goto done;
+			trials = 1;
 			keep_best(&ls);
-			*density_out = (double)prune_mask_kept(L->weight.mask, ls.n) / (double)ls.n;
-			*acc_out = acc;
+			best = t;
+			found = true;
 		}
-		goto restore;
-	}
-	for (uint32_t t = 0; t <= o->trials; t++) {
-		double d = t == 0 ? o->min_density : det_exp(0.5 * (lo + hi));
-		if ((rc = try_density(&ls, d, &acc, err)))
-			goto done;
-		if (acc >= floor_acc) {
-			keep_best(&ls);
-			*density_out = (double)prune_mask_kept(L->weight.mask, ls.n) / (double)ls.n;
-			*acc_out = acc;
-			hi = det_log(d);
-			if (t == 0)
-				break;
-		} else {
-			lo = det_log(d);
+	} else {
+		for (uint32_t k = 0; k <= o->trials; k++) {
+			double d = k == 0 ? o->min_density : det_exp(0.5 * (lo + hi));
+			if ((rc = try_density(&ls, d, &t, err)))
+				goto done;
+			trials++;
+			if (t.acc >= floor_acc) {
+				keep_best(&ls);
+				best = t;
+				found = true;
+				hi = det_log(d);
+				if (k == 0)
+					break;
+			} else {
+				lo = det_log(d);
+			}
 		}
 	}
-restore:
+	if (found) {
+		*density_out = best.density;
+		*acc_out = best.acc;
+	}
+	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 	/* Leave the layer at the best trial (or as it was). */
 	memcpy(L->weight.value, ls.w_best, ls.n * sizeof(float));
 	memcpy(L->weight.mask, ls.mask_best, ls.n);
@@ -405,65 +539,184 @@ done:
 	return rc;
 }
 
-/* The next layer to prune: highest energy (energy-aware) or most weights
- * (magnitude) among those not yet done this round; -1 when none is left. */
+/* Layers with weights not yet done, in descending order of key. */
+static int order_layers(const struct nn_model *m, const int *done, const double *key, int *order)
+{
+	int n = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		if (!done[i] && wl_layer_has_weights(&m->net.layers[i]))
+			order[n++] = i;
+	for (int a = 1; a < n; a++) /* insertion sort: a handful of layers, stable */
+		for (int b = a; b > 0 && key[order[b]] > key[order[b - 1]]; b--) {
+			int tmp = order[b];
+			order[b] = order[b - 1];
+			order[b - 1] = tmp;
+		}
+	return n;
+}
+
+/* The next layer to prune: highest energy (energy-aware, estimated now from
+ * the model as it is) or most weights (magnitude) among those not yet done
+ * this round; -1 when none is left. Logs the order. */
 static int next_layer(struct nn_model *m, const struct nn_dataset *train, const struct eap_opts *o,
-		      const int *done, double *density, double *energy, struct sim_err *err,
+		      const int *done, double *density, double *key, int *order, struct sim_err *err,
 		      int *rc)
 {
 	*rc = 0;
 	if (o->method == EAP_ENERGY_AWARE) {
 		uint64_t n = train->n < o->sample_images ? train->n : o->sample_images;
 		if ((*rc = eap_ifmap_density(m, train->images, n, density, err)) ||
-		    (*rc = o->energy(o->energy_ctx, m, density, energy, err)))
+		    (*rc = o->energy(o->energy_ctx, m, density, key, err)))
 			return -1;
+	} else {
+		for (int i = 0; i < m->n_layers; i++)
+			key[i] = (double)m->layers[i].weight.n;
 	}
-	int best = -1;
-	for (int i = 0; i < m->n_layers; i++) {
-		if (done[i] || !wl_layer_has_weights(&m->net.layers[i]))
-			continue;
-		double key = o->method == EAP_ENERGY_AWARE ? energy[i] : (double)m->layers[i].weight.n;
-		double best_key = best < 0 ? -1
-					   : o->method == EAP_ENERGY_AWARE ? energy[best]
-									   : (double)m->layers[best].weight.n;
-		if (best < 0 || key > best_key)
-			best = i;
+	int n = order_layers(m, done, key, order);
+	if (n == 0)
+		return -1;
+	double total = 0;
+	for (int i = 0; i < m->n_layers; i++)
+		if (wl_layer_has_weights(&m->net.layers[i]))
+			total += key[i];
+	char line[800];
+	size_t at = 0;
+	for (int k = 0; k < n && at < sizeof line; k++)
+		at += (size_t)snprintf(line + at, sizeof line - at, "%s%s %.1f%%", k ? ", " : "",
+				       m->net.layers[order[k]].name,
+				       total > 0 ? 100.0 * key[order[k]] / total : 0.0);
+	if (o->method == EAP_ENERGY_AWARE)
+		say(o, " energy estimate (%.4g in all): layers left by energy: %s", total, line);
+	else
+		say(o, " layers left by weight count: %s", line);
+	return order[0];
+}
+
+/* Parameters (values and masks) of every layer, to undo a round. */
+struct snapshot {
+	float **w, **b;
+	uint8_t **mask;
+	int n;
+};
+
+static void snapshot_free(struct snapshot *s)
+{
+	for (int i = 0; i < s->n; i++) {
+		free(s->w ? s->w[i] : NULL);
+		free(s->b ? s->b[i] : NULL);
+		free(s->mask ? s->mask[i] : NULL);
 	}
-	return best;
+	free(s->w);
+	free(s->b);
+	free(s->mask);
+	memset(s, 0, sizeof *s);
+}
+
+static int snapshot_take(struct snapshot *s, const struct nn_model *m, struct sim_err *err)
+{
+	s->n = m->n_layers;
+	s->w = sim_calloc((size_t)s->n, sizeof *s->w, err);
+	s->b = sim_calloc((size_t)s->n, sizeof *s->b, err);
+	s->mask = sim_calloc((size_t)s->n, sizeof *s->mask, err);
+	if (!s->w || !s->b || !s->mask)
+		return SIM_ERR_NOMEM;
+	for (int i = 0; i < s->n; i++) {
+		const struct nn_layer *L = &m->layers[i];
+		if (L->weight.n) {
+			s->w[i] = sim_malloc(L->weight.n * sizeof(float), err);
+			s->mask[i] = sim_malloc(L->weight.n, err);
+			if (!s->w[i] || !s->mask[i])
+				return SIM_ERR_NOMEM;
+			memcpy(s->w[i], L->weight.value, L->weight.n * sizeof(float));
+			memcpy(s->mask[i], L->weight.mask, L->weight.n);
+		}
+		if (L->bias.n) {
+			if (!(s->b[i] = sim_malloc(L->bias.n * sizeof(float), err)))
+				return SIM_ERR_NOMEM;
+			memcpy(s->b[i], L->bias.value, L->bias.n * sizeof(float));
+		}
+	}
+	return 0;
+}
+
+/* Puts the snapshot's values back; velocities are zeroed (fine-tuning starts
+ * its momentum afresh each round). */
+static void snapshot_restore(const struct snapshot *s, struct nn_model *m)
+{
+	for (int i = 0; i < s->n; i++) {
+		struct nn_layer *L = &m->layers[i];
+		if (L->weight.n) {
+			memcpy(L->weight.value, s->w[i], L->weight.n * sizeof(float));
+			memcpy(L->weight.mask, s->mask[i], L->weight.n);
+			memset(L->weight.velocity, 0, L->weight.n * sizeof(float));
+		}
+		if (L->bias.n) {
+			memcpy(L->bias.value, s->b[i], L->bias.n * sizeof(float));
+			memset(L->bias.velocity, 0, L->bias.n * sizeof(float));
+		}
+	}
+	nn_model_apply_masks(m);
+}
+
+static int accuracy_pct(struct nn_model *m, const struct nn_dataset *d, double *out,
+			struct sim_err *err)
+{
+	struct nn_eval ev;
+	int rc = nn_evaluate(m, d, &ev, err);
+	*out = rc ? NAN : 100.0 * ev.accuracy;
+	return rc;
 }
 
 int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct nn_dataset *val,
-	      const struct eap_opts *o, struct eap_result *r, struct sim_err *err)
+	      const struct nn_dataset *check, const struct eap_opts *o, struct eap_result *r,
+	      struct sim_err *err)
 {
 	memset(r, 0, sizeof *r);
+	r->check_accuracy_start = r->check_accuracy_end = NAN;
 	if (o->method == EAP_ENERGY_AWARE && !o->energy)
 		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
 				   "energy-aware pruning needs an energy model");
 	struct nn_model ref;
 	memset(&ref, 0, sizeof ref);
+	struct snapshot snap = {0};
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	double *density = sim_calloc((size_t)m->n_layers, sizeof *density, err);
-	double *energy = sim_calloc((size_t)m->n_layers, sizeof *energy, err);
+	double *key = sim_calloc((size_t)m->n_layers, sizeof *key, err);
 	int *done = sim_calloc((size_t)m->n_layers, sizeof *done, err);
+	int *order = sim_calloc((size_t)m->n_layers, sizeof *order, err);
 	int rc = 0;
-	if (!rng || !density || !energy || !done) {
+	if (!rng || !density || !key || !done || !order) {
 		rc = SIM_ERR_NOMEM;
 		goto out;
 	}
 	gsl_rng_set(rng, o->seed);
-	if ((rc = clone_model(&ref, m, err)))
+	if ((rc = clone_model(&ref, m, err)) ||
+	    (rc = accuracy_pct(m, val, &r->val_accuracy_start, err)) ||
+	    (check && (rc = accuracy_pct(m, check, &r->check_accuracy_start, err))))
 		goto out;
-	struct nn_eval ev;
-	if ((rc = nn_evaluate(m, val, &ev, err)))
-		goto out;
-	r->val_accuracy_start = 100.0 * ev.accuracy;
 	r->val_accuracy_end = r->val_accuracy_start;
-	double floor_acc = r->val_accuracy_start - o->accuracy_bound;
+	r->check_accuracy_end = r->check_accuracy_start;
+	double floor_acc = r->val_accuracy_start - o->accuracy_bound + o->decision_margin;
+	double check_floor = r->check_accuracy_start - o->accuracy_bound;
+	say(o, "%s pruning, %s groups: decision set %llu images at %.2f%%, floor %.2f%% (bound %.2f, "
+	       "margin %.2f)%s",
+	    o->method == EAP_ENERGY_AWARE ? "energy-aware" : "magnitude",
+	    wl_granularity_names[o->granularity], (unsigned long long)val->n,
+	    r->val_accuracy_start, floor_acc, o->accuracy_bound, o->decision_margin,
+	    check ? "" : "; no check set");
+	if (check)
+		say(o, "check set %llu images at %.2f%%, floor %.2f%%", (unsigned long long)check->n,
+		    r->check_accuracy_start, check_floor);
 	for (uint32_t round = 0; round < o->rounds; round++) {
 		uint64_t kept_before = nn_model_weights_kept(m);
+		snapshot_free(&snap);
+		if ((rc = snapshot_take(&snap, m, err)))
+			goto out;
+		say(o, "round %u: %llu of %llu weights kept", round + 1,
+		    (unsigned long long)kept_before, (unsigned long long)nn_model_weights(m));
 		memset(done, 0, (size_t)m->n_layers * sizeof *done);
 		for (;;) {
-			int li = next_layer(m, train, o, done, density, energy, err, &rc);
+			int li = next_layer(m, train, o, done, density, key, order, err, &rc);
 			if (rc)
 				goto out;
 			if (li < 0)
@@ -475,23 +728,45 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 			if (o->progress)
 				o->progress(o->progress_ctx, round, m->net.layers[li].name, d, acc);
 		}
+		double val_acc, check_acc = NAN;
 		if (o->finetune.epochs && (rc = nn_train(m, train, &o->finetune, err)))
 			goto out;
-		if ((rc = nn_evaluate(m, val, &ev, err)))
+		if ((rc = accuracy_pct(m, val, &val_acc, err)) ||
+		    (check && (rc = accuracy_pct(m, check, &check_acc, err))))
 			goto out;
-		r->val_accuracy_end = 100.0 * ev.accuracy;
+		say(o, "round %u fine-tuned (%u epoch%s on %llu images): decision set %.2f%%%s",
+		    round + 1, o->finetune.epochs, o->finetune.epochs == 1 ? "" : "s",
+		    (unsigned long long)train->n, val_acc, check ? "" : "");
+		if (check && check_acc < check_floor) {
+			snapshot_restore(&snap, m);
+			r->rolled_back = true;
+			say(o, "round %u check: %.2f%% is below the check floor %.2f%%: round undone, "
+			       "pruning stops", round + 1, check_acc, check_floor);
+			break;
+		}
+		if (check)
+			say(o, "round %u check: %.2f%% (floor %.2f%%): kept", round + 1, check_acc,
+			    check_floor);
+		r->val_accuracy_end = val_acc;
+		r->check_accuracy_end = check_acc;
 		r->rounds_done = round + 1;
 		/* Another round only when this one still removed weights (a fixed
 		 * density is reached in one). */
 		if (o->fixed_density > 0 || nn_model_weights_kept(m) >= kept_before - kept_before / 200)
 			break;
 	}
+	say(o, "done: %u round%s kept, %llu of %llu weights (%.2f%%)", r->rounds_done,
+	    r->rounds_done == 1 ? "" : "s", (unsigned long long)nn_model_weights_kept(m),
+	    (unsigned long long)nn_model_weights(m),
+	    100.0 * (double)nn_model_weights_kept(m) / (double)nn_model_weights(m));
 out:
 	r->weights = nn_model_weights(m);
 	r->weights_kept = nn_model_weights_kept(m);
+	snapshot_free(&snap);
 	nn_model_deinit(&ref);
+	free(order);
 	free(done);
-	free(energy);
+	free(key);
 	free(density);
 	gsl_rng_free(rng);
 	return rc;

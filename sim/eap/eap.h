@@ -7,14 +7,20 @@
  *      density measured on sample images) through the caller's callback.
  *   2. Take the layers in descending order of energy (energy-aware; the energy
  *      is re-estimated after each layer) or of weight count (magnitude).
- *   3. In a layer, search the lowest density that keeps the validation
- *      accuracy at or above the floor (baseline minus the bound): a bisection
- *      on log-density. Each trial prunes groups (at the chosen granularity) by
- *      magnitude; energy-aware then restores the removed groups whose absence
- *      raises the output-feature-map error most, and refits the survivors by
- *      least squares against the layer's outputs before this round (refit.h).
+ *   3. In a layer, search the lowest density that keeps the accuracy on the
+ *      decision set at or above the floor (its starting accuracy minus the
+ *      bound, plus an optional margin): a bisection on log-density. Each
+ *      trial prunes groups (at the chosen granularity) by magnitude;
+ *      energy-aware then greedily restores, one group at a time, the removed
+ *      group whose return lowers the layer's output-feature-map error most,
+ *      and refits the survivors by least squares against the unpruned
+ *      network's outputs of the layer (refit.h).
  *   4. Fine-tune the whole network with the masks fixed.
- * Rounds repeat while they still remove weights and keep the floor. */
+ *   5. Check the round on a second held-out set that took no decision: if its
+ *      accuracy fell more than the bound below its starting value, the round
+ *      is undone and pruning stops.
+ * Rounds repeat while they still remove weights and pass the check. Every
+ * step is reported through the log callback. */
 #ifndef SIM_EAP_EAP_H
 #define SIM_EAP_EAP_H
 
@@ -25,6 +31,7 @@
 #include "nn/dataset.h"
 #include "nn/model.h"
 #include "compress/prune.h"
+#include "eap/refit.h"
 #include "nn/train.h"
 #include "workload/sparsity.h"
 
@@ -42,11 +49,14 @@ typedef int (*eap_energy_fn)(void *ctx, const struct nn_model *m, const double *
 /* Called after each layer decision, for progress display; may be NULL. */
 typedef void (*eap_progress_fn)(void *ctx, uint32_t round, const char *layer, double density,
 				double val_accuracy);
+/* One line describing a step of the procedure (no newline); may be NULL. */
+typedef void (*eap_log_fn)(void *ctx, const char *line);
 
 struct eap_opts {
 	enum eap_method method;
 	enum wl_granularity granularity;
 	double accuracy_bound;     /* accuracy points (%) below the starting validation accuracy */
+	double decision_margin;    /* points kept above the floor in layer decisions */
 	double fixed_density;      /* > 0: prune every layer to this density, no search */
 	uint32_t rounds;           /* at most this many prune + fine-tune rounds */
 	uint32_t trials;           /* bisection steps per layer */
@@ -62,6 +72,8 @@ struct eap_opts {
 	void *energy_ctx;
 	eap_progress_fn progress;
 	void *progress_ctx;
+	eap_log_fn log;
+	void *log_ctx;
 };
 
 /* Sensible defaults (documented in eap.c); energy callback left NULL. */
@@ -69,15 +81,31 @@ void eap_opts_default(struct eap_opts *o);
 
 struct eap_result {
 	double val_accuracy_start; /* %, before pruning */
-	double val_accuracy_end;   /* %, after the last fine-tuning */
-	uint32_t rounds_done;
+	double val_accuracy_end;   /* %, after the last kept round */
+	double check_accuracy_start, check_accuracy_end; /* %, NAN without a check set */
+	uint32_t rounds_done;      /* rounds kept */
+	bool rolled_back;          /* the last round tried failed the check and was undone */
 	uint64_t weights, weights_kept;
 };
 
 /* Prunes m in place (masks and weights). train feeds the statistics and the
- * fine-tuning, val the accuracy decisions (never the test set). */
+ * fine-tuning, val the layer decisions, check (may be NULL) the end-of-round
+ * check; never the test set. */
 int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct nn_dataset *val,
-	      const struct eap_opts *o, struct eap_result *r, struct sim_err *err);
+	      const struct nn_dataset *check, const struct eap_opts *o, struct eap_result *r,
+	      struct sim_err *err);
+
+/* Greedy restoration (Yang et al., step 3) over a layer whose rows (outputs)
+ * are split evenly over n_stats sample statistics (one per CONV group): adds
+ * back removed groups of pg (allowed by mask0, missing from mask) one at a
+ * time, each time the group whose return lowers its output's squared error
+ * against the reference outputs the most, given the groups already restored
+ * and the weights at their values w0, b0 (b0 may be NULL) before pruning,
+ * until `target` weights are kept. *restored counts the groups added. */
+int eap_restore_greedy(const struct eap_stats *st, uint32_t n_stats, const float *w0,
+		       const float *b0, const uint8_t *mask0, uint8_t *mask,
+		       const struct prune_groups *pg, uint64_t target, uint64_t *restored,
+		       struct sim_err *err);
 
 /* Measures, on n images, the fraction of nonzero input activations of every
  * layer (density[i] for m->net.layers[i]; 1 for the first layer's raw input

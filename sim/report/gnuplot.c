@@ -1,12 +1,12 @@
-/* gnuplot plumbing for the sweep figures (see gnuplot.h).
+/* gnuplot helpers (see gnuplot.h).
  *
- * Why a staging directory rather than one temporary file per output: gnuplot
+ * Why a staging folder rather than one temporary file per output: gnuplot
  * writes its images itself, under the names its script gives, and the
  * scripts are kept beside the images for users to edit and re-run, so they
- * must name the final files. Running them in a private directory inside the
- * output directory (same file system) and renaming each finished file out of
- * it gives every image, script and data file the same all-or-nothing update
- * as core/outfile.h, with scripts that still read `set output 'pareto.png'`. */
+ * must name the final files. Running them in a private folder inside the
+ * output folder (same file system) and renaming each finished file out of it
+ * gives every image, script and data file the all-or-nothing update of
+ * core/outfile.h, with scripts that still read `set output 'pareto.png'`. */
 #include "report/gnuplot.h"
 
 #include <dirent.h>
@@ -24,24 +24,25 @@ static int make_dirs(const char *dir, struct sim_err *err)
 	char buf[512];
 	if ((size_t)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf)
 		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "the path is too long");
-	for (char *p = buf + 1; *p; p++) {
-		if (*p != '/')
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
 			continue;
+		char c = *p;
 		*p = '\0';
 		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
 			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
 					   strerror(errno));
-		*p = '/';
+		*p = c;
+		if (c == '\0')
+			break;
 	}
-	if (mkdir(buf, 0777) != 0 && errno != EEXIST)
-		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s", strerror(errno));
 	struct stat st;
 	if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
 		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot write plots: not a directory");
 	return 0;
 }
 
-int gp_stage_open(struct gp_stage *s, const char *out_dir, struct sim_err *err)
+int gnuplot_stage_open(struct gnuplot_stage *s, const char *out_dir, struct sim_err *err)
 {
 	memset(s, 0, sizeof *s);
 	snprintf(s->out_dir, sizeof s->out_dir, "%s", out_dir);
@@ -58,11 +59,10 @@ int gp_stage_open(struct gp_stage *s, const char *out_dir, struct sim_err *err)
 	return 0;
 }
 
-/* Calls fn(s, name) for every regular file of the staging directory;
- * stops at the first failure. */
-typedef int (*gp_staged_fn)(struct gp_stage *s, const char *name, struct sim_err *err);
+typedef int (*staged_fn)(struct gnuplot_stage *s, const char *name, struct sim_err *err);
 
-static int each_staged(struct gp_stage *s, gp_staged_fn fn, struct sim_err *err)
+/* Calls fn for every file of the staging folder; stops at the first failure. */
+static int each_staged(struct gnuplot_stage *s, staged_fn fn, struct sim_err *err)
 {
 	DIR *d = opendir(s->dir);
 	if (!d)
@@ -76,7 +76,43 @@ static int each_staged(struct gp_stage *s, gp_staged_fn fn, struct sim_err *err)
 	return rc;
 }
 
-static int move_out(struct gp_stage *s, const char *name, struct sim_err *err)
+/* gnuplot does not report a failed write (a full disk gives a truncated
+ * image and exit status 0), so each image is checked for its end: a PNG's
+ * last chunk is IEND, an SVG's last element </svg>. */
+static int check_image(struct gnuplot_stage *s, const char *name, struct sim_err *err)
+{
+	static const unsigned char png_end[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D',
+						  0xae, 0x42, 0x60, 0x82};
+	size_t len = strlen(name);
+	bool png = len > 4 && strcmp(name + len - 4, ".png") == 0;
+	bool svg = len > 4 && strcmp(name + len - 4, ".svg") == 0;
+	if (!png && !svg)
+		return 0;
+	char path[900];
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	unsigned char tail[64];
+	size_t got = 0;
+	FILE *f = fopen(path, "rb");
+	if (f && fseek(f, 0, SEEK_END) == 0) {
+		long size = ftell(f);
+		if (fseek(f, size > (long)sizeof tail ? size - (long)sizeof tail : 0, SEEK_SET) == 0)
+			got = fread(tail, 1, sizeof tail, f);
+	}
+	if (f)
+		fclose(f);
+	bool whole = false;
+	if (png)
+		whole = got >= sizeof png_end &&
+			memcmp(tail + got - sizeof png_end, png_end, sizeof png_end) == 0;
+	for (size_t i = 0; svg && i + 6 <= got; i++)
+		whole |= memcmp(tail + i, "</svg>", 6) == 0;
+	if (!whole)
+		return sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0,
+				   "gnuplot wrote no complete %s (is the disk full?)", name);
+	return 0;
+}
+
+static int move_out(struct gnuplot_stage *s, const char *name, struct sim_err *err)
 {
 	char from[900], to[900];
 	snprintf(from, sizeof from, "%s/%s", s->dir, name);
@@ -86,7 +122,7 @@ static int move_out(struct gp_stage *s, const char *name, struct sim_err *err)
 	return 0;
 }
 
-static int remove_staged(struct gp_stage *s, const char *name, struct sim_err *err)
+static int remove_staged(struct gnuplot_stage *s, const char *name, struct sim_err *err)
 {
 	(void)err;
 	char path[900];
@@ -95,14 +131,16 @@ static int remove_staged(struct gp_stage *s, const char *name, struct sim_err *e
 	return 0;
 }
 
-int gp_stage_commit(struct gp_stage *s, struct sim_err *err)
+int gnuplot_stage_commit(struct gnuplot_stage *s, struct sim_err *err)
 {
-	int rc = each_staged(s, move_out, err);
-	gp_stage_abort(s);
+	int rc = each_staged(s, check_image, err);
+	if (rc == 0)
+		rc = each_staged(s, move_out, err);
+	gnuplot_stage_abort(s);
 	return rc;
 }
 
-void gp_stage_abort(struct gp_stage *s)
+void gnuplot_stage_abort(struct gnuplot_stage *s)
 {
 	if (!s->dir[0])
 		return;
@@ -111,18 +149,17 @@ void gp_stage_abort(struct gp_stage *s)
 	s->dir[0] = '\0';
 }
 
-FILE *gp_file_open(const struct gp_stage *s, const char *name, struct sim_err *err)
+FILE *gnuplot_open(const char *dir, const char *name, struct sim_err *err)
 {
-	char path[900];
-	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	char path[768];
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	FILE *f = fopen(path, "w");
 	if (!f)
-		sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0, "cannot write %s: %s", name,
-			    strerror(errno));
+		sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
 	return f;
 }
 
-int gp_file_close(FILE *f, const struct gp_stage *s, const char *name, struct sim_err *err)
+int gnuplot_close(FILE *f, const char *dir, const char *name, struct sim_err *err)
 {
 	bool ok = fflush(f) == 0 && !ferror(f);
 	int e = errno;
@@ -131,48 +168,13 @@ int gp_file_close(FILE *f, const struct gp_stage *s, const char *name, struct si
 		e = errno;
 	}
 	if (!ok)
-		return sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0, "cannot write %s: %s", name,
+		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "cannot write %s: %s", name,
 				   strerror(e));
 	return 0;
 }
 
-/* gnuplot does not report a failed write (a full disk gives a truncated
- * image and exit status 0), so the staged image is checked for its end: a
- * PNG's last chunk is IEND, an SVG's last element </svg>. */
-static int check_made(const struct gp_stage *s, const char *name, const char *ext,
-		      struct sim_err *err)
-{
-	static const unsigned char png_end[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D',
-						  0xae, 0x42, 0x60, 0x82};
-	char path[900];
-	snprintf(path, sizeof path, "%s/%s.%s", s->dir, name, ext);
-	unsigned char tail[64];
-	size_t got = 0;
-	FILE *f = fopen(path, "rb");
-	if (f && fseek(f, 0, SEEK_END) == 0) {
-		long size = ftell(f);
-		long from = size > (long)sizeof tail ? size - (long)sizeof tail : 0;
-		if (fseek(f, from, SEEK_SET) == 0)
-			got = fread(tail, 1, sizeof tail, f);
-	}
-	if (f)
-		fclose(f);
-	bool whole;
-	if (strcmp(ext, "png") == 0) {
-		whole = got >= sizeof png_end &&
-			memcmp(tail + got - sizeof png_end, png_end, sizeof png_end) == 0;
-	} else {
-		whole = false;
-		for (size_t i = 0; i + 6 <= got; i++)
-			whole |= memcmp(tail + i, "</svg>", 6) == 0;
-	}
-	if (!whole)
-		return sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0,
-				   "gnuplot wrote no complete %s.%s (is the disk full?)", name, ext);
-	return 0;
-}
-
-int gp_run(const struct gp_stage *s, const char *script, const char *name, struct sim_err *err)
+/* Runs gnuplot on dir/script from inside dir; its output names are relative. */
+int gnuplot_run(const char *dir, const char *script, struct sim_err *err)
 {
 	fflush(stdout);
 	fflush(stderr);
@@ -180,7 +182,7 @@ int gp_run(const struct gp_stage *s, const char *script, const char *name, struc
 	if (pid < 0)
 		return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0, "fork failed: %s", strerror(errno));
 	if (pid == 0) {
-		if (chdir(s->dir) != 0)
+		if (chdir(dir) != 0)
 			_exit(126);
 		execlp("gnuplot", "gnuplot", script, (char *)NULL);
 		_exit(127);
@@ -193,14 +195,13 @@ int gp_run(const struct gp_stage *s, const char *script, const char *name, struc
 		return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0,
 				   "gnuplot not found (install gnuplot-nox; make run does)");
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
-		return sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0,
-				   "gnuplot failed on %s (status %d)", script,
-				   WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-	int rc = check_made(s, name, "png", err);
-	return rc ? rc : check_made(s, name, "svg", err);
+		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "gnuplot failed on %s (status %d)",
+				   script, WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	return 0;
 }
 
-void gp_script_head(FILE *g, const char *name, const char *size)
+/* Every script starts the same way and ends by re-plotting to SVG. */
+void gnuplot_head(FILE *g, const char *name, const char *size)
 {
 	fprintf(g, "# Generated by esim plot from results.csv; edit and run `gnuplot %s.gp`.\n"
 		   "set terminal pngcairo size %s enhanced font 'Sans,11'\n"
@@ -210,19 +211,25 @@ void gp_script_head(FILE *g, const char *name, const char *size)
 		name, size, name);
 }
 
-void gp_script_tail(FILE *g, const char *name, const char *size)
+void gnuplot_tail(FILE *g, const char *name, const char *size)
 {
 	fprintf(g, "set terminal svg size %s enhanced font 'Sans,11' background rgb 'white'\n"
 		   "set output '%s.svg'\nreplot\n",
 		size, name);
 }
 
-/* gnuplot labels only whole decades on a log axis, so a range inside one
- * decade (the usual accuracy-energy plot) would show one number or none.
- * Takes the sparsest of the mantissa sets below that puts at least four tics
- * inside the range (the densest when none does), and writes them labelled
- * like "2e+07" (gnuplot sorts the list). */
-void gp_log_tics(FILE *g, const char *axis, double lo, double hi)
+void gnuplot_made(char *made, size_t size, const char *name)
+{
+	size_t used = strlen(made);
+	snprintf(made + used, size - used, "%s%s.png %s.svg", used ? " " : "", name, name);
+}
+
+/* Labelled tics for a log axis over [lo, hi]: gnuplot labels only whole
+ * decades, so a range inside one decade (the usual accuracy-energy plot)
+ * would show one number or none. Takes the sparsest of the mantissa sets
+ * below that puts at least four tics inside the range (the densest when
+ * none does), and writes them labelled like "2e+07" (gnuplot sorts the list). */
+void gnuplot_log_tics(FILE *g, const char *axis, double lo, double hi)
 {
 	if (!(lo > 0) || !(hi >= lo) || !isfinite(hi))
 		return;
@@ -262,3 +269,4 @@ void gp_log_tics(FILE *g, const char *axis, double lo, double hi)
 		}
 	fprintf(g, ")\nset m%stics 10\n", axis);
 }
+

@@ -2,15 +2,17 @@
  * The C side only selects and reshapes rows into whitespace-separated data
  * files; every visual choice lives in the generated .gp scripts, which are
  * kept next to the images so a user can edit and re-run them. All of one
- * call's files are written in a staging directory and moved into place only
+ * call's files are written in a staging folder and moved into place only
  * when every figure was made (report/gnuplot.h). */
 #include "report/plot.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/mem.h"
 #include "report/gnuplot.h"
@@ -87,12 +89,6 @@ static int category_of(const char **cats, int n, const char *value)
 	return 0;
 }
 
-static void append_made(char *made, size_t size, const char *name)
-{
-	size_t used = strlen(made);
-	snprintf(made + used, size - used, "%s%s.png %s.svg", used ? " " : "", name, name);
-}
-
 /* gnuplot point types that stay distinct in PNG and SVG: circle, square,
  * triangle, inverted triangle, diamond, pentagon, filled and open. */
 #define N_SHAPES 6
@@ -117,10 +113,10 @@ static bool is_open(const char **fills, int n, int fl)
 	return fl >= first && (fl - first) % 2 == 1;
 }
 
-static int plot_pareto(const struct plot_data *d, const struct gp_stage *st, char *made, size_t made_size,
+static int plot_pareto(const struct plot_data *d, const char *dir, char *made, size_t made_size,
 		       struct sim_err *err)
 {
-	FILE *f = gp_file_open(st, "pareto.dat", err);
+	FILE *f = gnuplot_open(dir, "pareto.dat", err);
 	if (!f)
 		return SIM_ERR_IO;
 	const char *colours[MAX_CATS], *shapes[MAX_CATS], *fills[MAX_CATS];
@@ -148,21 +144,21 @@ static int plot_pareto(const struct plot_data *d, const struct gp_stage *st, cha
 		y_hi = fmax(y_hi, y);
 		fprintf(f, "%.9g %.9g %d %d %d\n", x, y, c, open ? open_pt[sh] : filled_pt[sh], p);
 	}
-	if (gp_file_close(f, st, "pareto.dat", err))
+	if (gnuplot_close(f, dir, "pareto.dat", err))
 		return SIM_ERR_IO;
-	FILE *g = gp_file_open(st, "pareto.gp", err);
+	FILE *g = gnuplot_open(dir, "pareto.gp", err);
 	if (!g)
 		return SIM_ERR_IO;
-	gp_script_head(g, "pareto", "1000,650");
+	gnuplot_head(g, "pareto", "1000,650");
 	fprintf(g, "set logscale x\nset xlabel 'Energy per batch (%s, log scale)'\n"
 		   "set autoscale xfix\nset autoscale yfix\n"
 		   "set offsets graph 0.05, graph 0.05, graph 0.05, graph 0.05\n",
 		d->unit);
-	gp_log_tics(g, "x", x_lo, x_hi);
+	gnuplot_log_tics(g, "x", x_lo, x_hi);
 	if (d->energy_only) {
 		fprintf(g, "set logscale y\nset ylabel 'Cycles (log scale)'\n"
 			   "set title 'Energy vs cycles: every point, Pareto front as a line'\n");
-		gp_log_tics(g, "y", y_lo, y_hi);
+		gnuplot_log_tics(g, "y", y_lo, y_hi);
 	} else
 		fprintf(g, "set ylabel 'Top-1 test accuracy (%%)'\n"
 			   "set title 'Accuracy vs energy: every point, Pareto front as a line'\n");
@@ -189,10 +185,10 @@ static int plot_pareto(const struct plot_data *d, const struct gp_stage *st, cha
 	fprintf(g, "  '< awk \"!/^#/ && \\$5 == 1\" pareto.dat | sort -g -k1' using 1:2 with lines "
 		   "lw 2 lc rgb 'black' title 'Pareto front (%zu points)'\n",
 		n_front);
-	gp_script_tail(g, "pareto", "1000,650");
-	if (gp_file_close(g, st, "pareto.gp", err) || gp_run(st, "pareto.gp", "pareto", err))
+	gnuplot_tail(g, "pareto", "1000,650");
+	if (gnuplot_close(g, dir, "pareto.gp", err) || gnuplot_run(dir, "pareto.gp", err))
 		return SIM_ERR_IO;
-	append_made(made, made_size, "pareto");
+	gnuplot_made(made, made_size, "pareto");
 	return 0;
 }
 
@@ -216,10 +212,10 @@ static long best_within_bound(const struct plot_data *d)
 
 /* Writes one data file of per-layer energies from a packed `layers` cell:
  * "name dram glb array rf mac ifmap weight psum;name ...". */
-static int write_layers(const struct plot_data *d, size_t row, const struct gp_stage *st, const char *name,
+static int write_layers(const struct plot_data *d, size_t row, const char *dir, const char *name,
 			double *max_total, struct sim_err *err)
 {
-	FILE *f = gp_file_open(st, name, err);
+	FILE *f = gnuplot_open(dir, name, err);
 	if (!f)
 		return SIM_ERR_IO;
 	fprintf(f, "layer dram glb array rf mac ifmap weight psum\n");
@@ -236,18 +232,18 @@ static int write_layers(const struct plot_data *d, size_t row, const struct gp_s
 			*max_total = v[0] + v[1] + v[2] + v[3] + v[4];
 		p += len + (end ? 1 : 0);
 	}
-	return gp_file_close(f, st, name, err);
+	return gnuplot_close(f, dir, name, err);
 }
 
-static int plot_layers(const struct plot_data *d, const struct gp_stage *st, char *made, size_t made_size,
+static int plot_layers(const struct plot_data *d, const char *dir, char *made, size_t made_size,
 		       struct sim_err *err)
 {
 	long after = best_within_bound(d);
 	if (d->baseline < 0 || after < 0 || d->c_layers < 0)
 		return 0;
 	double max_total = 0;
-	if (write_layers(d, (size_t)d->baseline, st, "layers-before.dat", &max_total, err) ||
-	    write_layers(d, (size_t)after, st, "layers-after.dat", &max_total, err))
+	if (write_layers(d, (size_t)d->baseline, dir, "layers-before.dat", &max_total, err) ||
+	    write_layers(d, (size_t)after, dir, "layers-after.dat", &max_total, err))
 		return SIM_ERR_IO;
 	static const struct {
 		const char *name, *what;
@@ -259,7 +255,7 @@ static int plot_layers(const struct plot_data *d, const struct gp_stage *st, cha
 	for (size_t k = 0; k < 2; k++) {
 		char gp[64];
 		snprintf(gp, sizeof gp, "%s.gp", kinds[k].name);
-		FILE *g = gp_file_open(st, gp, err);
+		FILE *g = gnuplot_open(dir, gp, err);
 		if (!g)
 			return SIM_ERR_IO;
 		/* Name the "after" point by its axis values, e.g. "method energy-aware, ...". */
@@ -270,7 +266,7 @@ static int plot_layers(const struct plot_data *d, const struct gp_stage *st, cha
 			used += (size_t)snprintf(after_name + used, sizeof after_name - used, "%s%s %s",
 						 a > 1 ? ", " : "", d->r->cols[a],
 						 cell(d, (size_t)after, (long)a));
-		gp_script_head(g, kinds[k].name, "1200,550");
+		gnuplot_head(g, kinds[k].name, "1200,550");
 		fprintf(g, "set style data histograms\nset style histogram rowstacked\n"
 			   "set style fill solid 0.85 border -1\nset boxwidth 0.75\n"
 			   "set key autotitle columnheader\nset xtics rotate by -30\n"
@@ -298,9 +294,9 @@ static int plot_layers(const struct plot_data *d, const struct gp_stage *st, cha
 				titles[s], kinds[k].first_col, kinds[k].first_col + kinds[k].n_cols - 1,
 				files[s]);
 		fprintf(g, "unset multiplot\n");
-		if (gp_file_close(g, st, gp, err) || gp_run(st, gp, kinds[k].name, err))
+		if (gnuplot_close(g, dir, gp, err) || gnuplot_run(dir, gp, err))
 			return SIM_ERR_IO;
-		append_made(made, made_size, kinds[k].name);
+		gnuplot_made(made, made_size, kinds[k].name);
 	}
 	return 0;
 }
@@ -321,7 +317,7 @@ static int cmp_series(const void *pa, const void *pb)
 /* One series per category of column `by`. Every point is drawn; the line of a
  * series joins, at each x, the best value reached there (highest accuracy,
  * lowest energy), since several points can share an x (other axes differ). */
-static int plot_series(const struct plot_data *d, const struct gp_stage *st, const char *name, long x_col,
+static int plot_series(const struct plot_data *d, const char *dir, const char *name, long x_col,
 		       long by, const char *xlabel, const char *title, char *made,
 		       size_t made_size, struct sim_err *err)
 {
@@ -343,8 +339,8 @@ static int plot_series(const struct plot_data *d, const struct gp_stage *st, con
 						 category_of(cats, n_cat, cell(d, i, by))};
 	}
 	qsort(pts, n, sizeof *pts, cmp_series);
-	FILE *f = gp_file_open(st, dat, err);
-	FILE *fb = f ? gp_file_open(st, best, err) : NULL;
+	FILE *f = gnuplot_open(dir, dat, err);
+	FILE *fb = f ? gnuplot_open(dir, best, err) : NULL;
 	if (!f || !fb) {
 		if (f)
 			fclose(f);
@@ -375,12 +371,12 @@ static int plot_series(const struct plot_data *d, const struct gp_stage *st, con
 		fprintf(fb, "%.9g %.9g %.9g %d\n", pts[i].x, top, low, pts[i].cat);
 	}
 	free(pts);
-	if (gp_file_close(f, st, dat, err) || gp_file_close(fb, st, best, err))
+	if (gnuplot_close(f, dir, dat, err) || gnuplot_close(fb, dir, best, err))
 		return SIM_ERR_IO;
-	FILE *g = gp_file_open(st, gp, err);
+	FILE *g = gnuplot_open(dir, gp, err);
 	if (!g)
 		return SIM_ERR_IO;
-	gp_script_head(g, name, "1000,600");
+	gnuplot_head(g, name, "1000,600");
 	fprintf(g, "set xlabel '%s'\nset ylabel 'Top-1 test accuracy (%%)'\nset title '%s'\n", xlabel,
 		title);
 	int with_energy = strcmp(name, "bitwidth") == 0;
@@ -388,7 +384,7 @@ static int plot_series(const struct plot_data *d, const struct gp_stage *st, con
 		fprintf(g, "set y2label 'Energy per batch (%s, log scale)'\nset logscale y2\n"
 			   "set y2tics\nset ytics nomirror\n",
 			d->unit);
-		gp_log_tics(g, "y2", e_lo, e_hi);
+		gnuplot_log_tics(g, "y2", e_lo, e_hi);
 		/* bit widths double: a log2 axis with a tic at each one swept */
 		if (n_xs > 0 && xs[0] > 0) {
 			fprintf(g, "set logscale x 2\nset xtics (");
@@ -413,10 +409,10 @@ static int plot_series(const struct plot_data *d, const struct gp_stage *st, con
 				   "pt 5 lw 2 lc %d title 'lowest energy, %s'%s\n",
 				dat, c, c + 1, best, c, c + 1, label, c + 1 < series ? ", \\" : "");
 	}
-	gp_script_tail(g, name, "1000,600");
-	if (gp_file_close(g, st, gp, err) || gp_run(st, gp, name, err))
+	gnuplot_tail(g, name, "1000,600");
+	if (gnuplot_close(g, dir, gp, err) || gnuplot_run(dir, gp, err))
 		return SIM_ERR_IO;
-	append_made(made, made_size, name);
+	gnuplot_made(made, made_size, name);
 	return 0;
 }
 
@@ -495,28 +491,28 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		if (collect_categories(&d, cand, d.baseline, vals) <= 2)
 			d.c_fill = cand;
 	}
-	struct gp_stage st;
-	if ((rc = gp_stage_open(&st, out_dir, err)))
+	struct gnuplot_stage st;
+	if ((rc = gnuplot_stage_open(&st, out_dir, err)))
 		goto done;
-	if ((rc = plot_pareto(&d, &st, made, made_size, err)))
+	/* Every figure is made in the staging folder, then all move at once. */
+	const char *dir = st.dir;
+	if ((rc = plot_pareto(&d, dir, made, made_size, err)) || d.energy_only)
 		goto staged;
-	if (d.energy_only)
-		goto staged;
-	if ((rc = plot_layers(&d, &st, made, made_size, err)))
+	if ((rc = plot_layers(&d, dir, made, made_size, err)))
 		goto staged;
 	if (d.c_density >= 0 &&
-	    (rc = plot_series(&d, &st, "density", d.c_density, d.c_gran, "Weight density",
+	    (rc = plot_series(&d, dir, "density", d.c_density, d.c_gran, "Weight density",
 			      "Accuracy vs weight density, per granularity", made, made_size, err)))
 		goto staged;
 	if (d.c_wbits > 0 && (size_t)d.c_wbits < d.first_metric)
-		rc = plot_series(&d, &st, "bitwidth", d.c_wbits, sweep_results_col(&r, "method"),
+		rc = plot_series(&d, dir, "bitwidth", d.c_wbits, sweep_results_col(&r, "method"),
 				 "Weight bits", "Accuracy and energy vs weight bits", made, made_size,
 				 err);
 staged:
 	if (rc == 0)
-		rc = gp_stage_commit(&st, err);
+		rc = gnuplot_stage_commit(&st, err);
 	else
-		gp_stage_abort(&st);
+		gnuplot_stage_abort(&st);
 done:
 	sweep_results_deinit(&r);
 	return rc;

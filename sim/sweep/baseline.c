@@ -1,8 +1,9 @@
 /* The baselines of an accuracy sweep, one per seed (a cohort): the data (a
- * seeded validation split of the training set, normalised with the whole
- * training set's statistics, as esim train does), the network trained once
- * per seed and kept as <results_dir>/baseline-s<seed>-val<V>-n<N>.ckpt (the
- * split is in the name; reused while the network hash and training settings
+ * decision set and a check set split off the training set, both drawn from
+ * the seed, normalised with the whole training set's statistics, as esim
+ * train does), the network trained once per seed on the rest and kept as
+ * <results_dir>/baseline-s<seed>-val<V>-chk<C>-n<N>.ckpt (the split is in
+ * the name; reused while the network hash and training settings
  * in the file match), and its row. */
 #include <gsl/gsl_rng.h>
 #include <stdio.h>
@@ -149,7 +150,8 @@ int sweep_baseline_row(struct run *r, struct cohort *c, struct sim_err *err)
 int sweep_baseline_check(const struct sweep_experiment *e, struct sim_err *err)
 {
 	static const char *const fixed[] = {"network", "dataset", "train_epochs", "train_batch",
-					    "train_lr", "val_images", "train_images"};
+					    "train_lr", "val_images", "check_images",
+					    "train_images"};
 	for (size_t a = 0; a < e->n_axes; a++)
 		for (size_t k = 0; k < sizeof fixed / sizeof fixed[0]; k++)
 			if (strcmp(sweep_experiment_axis_name(e, a), fixed[k]) == 0)
@@ -182,8 +184,9 @@ int sweep_cohorts_init(struct run *r, struct sim_err *err)
 			r->n_cohorts++;
 			c->seed = seed;
 			const struct sweep_point *b = &e->base;
-			snprintf(c->ckpt, sizeof c->ckpt, "%s/baseline-s%llu-val%u-n%u.ckpt", r->dir,
-				 (unsigned long long)seed, b->val_images, b->train_images);
+			snprintf(c->ckpt, sizeof c->ckpt, "%s/baseline-s%llu-val%u-chk%u-n%u.ckpt",
+				 r->dir, (unsigned long long)seed, b->val_images, b->check_images,
+				 b->train_images);
 			if (seed_axis)
 				snprintf(c->row_id, sizeof c->row_id, "baseline-%llu",
 					 (unsigned long long)seed);
@@ -218,6 +221,8 @@ int sweep_data_load(struct run *r, struct sim_err *err)
 		rc = nn_dataset_copy(&c->train, &full, err);
 		if (!rc)
 			rc = nn_dataset_split(&c->train, &c->val, p->val_images, rng, err);
+		if (!rc && p->check_images)
+			rc = nn_dataset_split(&c->train, &c->check, p->check_images, rng, err);
 		if (!rc && p->train_images)
 			nn_dataset_truncate(&c->train, p->train_images);
 	}

@@ -67,8 +67,12 @@ static const struct cfg_field point_fields[] = {
 	      "fine-tuning epochs after each pruning round"),
 	CFG_U(P, finetune_images, "finetune_images", 100, 10000000, "20000", false,
 	      "training images per fine-tuning epoch"),
-	CFG_U(P, val_images, "val_images", 100, 1000000, "2000", false,
-	      "held-out training images that decide the pruning"),
+	CFG_U(P, val_images, "val_images", 100, 1000000, "5000", false,
+	      "held-out training images that decide the pruning (the decision set)"),
+	CFG_U(P, check_images, "check_images", 0, 1000000, "5000", false,
+	      "further held-out images that check each pruning round (0 = no check)"),
+	CFG_D(P, decision_margin, "decision_margin", 0, 100, "0", false,
+	      "accuracy points layer decisions keep above the floor"),
 };
 #undef P
 enum { N_POINT_FIELDS = sizeof point_fields / sizeof point_fields[0] };

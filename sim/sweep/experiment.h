@@ -77,6 +77,8 @@ struct sweep_point {
 	uint32_t finetune_epochs;
 	uint32_t finetune_images;      /* training images per fine-tuning epoch */
 	uint32_t val_images;           /* held-out training images for pruning decisions */
+	uint32_t check_images;         /* further held-out images checking each round; 0 = none */
+	double decision_margin;        /* points decisions keep above the floor */
 };
 
 struct sweep_experiment {

@@ -254,6 +254,7 @@ out:
 	for (size_t k = 0; k < r.n_cohorts; k++) {
 		nn_dataset_deinit(&r.cohorts[k].train);
 		nn_dataset_deinit(&r.cohorts[k].val);
+		nn_dataset_deinit(&r.cohorts[k].check);
 	}
 	free(r.cohorts);
 	nn_dataset_deinit(&r.test);

@@ -111,6 +111,52 @@ static int layer_energy_cb(void *ctx, const struct nn_model *m, const double *if
 	return rc;
 }
 
+/* The baseline's layers by share of the simulated energy and by share of the
+ * weights, the two orders energy-aware and magnitude pruning take them in. */
+static void say_layer_orders(struct run *r, const struct cohort *c, const struct nn_model *m,
+			     const struct net_result *en)
+{
+	if (r->o->quiet || !en->ok || en->energy_total <= 0)
+		return;
+	int n = en->n < 64 ? en->n : 64, by_e[64], by_w[64];
+	double wsum = 0, share_e[64], share_w[64];
+	for (int k = 0; k < n; k++)
+		wsum += (double)m->layers[en->layers[k].layer].weight.n;
+	for (int k = 0; k < n; k++) {
+		share_e[k] = 100.0 * en->layers[k].r.energy_total / en->energy_total;
+		share_w[k] = wsum > 0 ? 100.0 * (double)m->layers[en->layers[k].layer].weight.n / wsum
+				      : 0;
+		by_e[k] = by_w[k] = k;
+	}
+	for (int a = 1; a < n; a++) /* insertion sorts, stable: a handful of layers */
+		for (int b = a; b > 0; b--) {
+			int t;
+			if (share_e[by_e[b]] > share_e[by_e[b - 1]]) {
+				t = by_e[b], by_e[b] = by_e[b - 1], by_e[b - 1] = t;
+			}
+			if (share_w[by_w[b]] > share_w[by_w[b - 1]]) {
+				t = by_w[b], by_w[b] = by_w[b - 1], by_w[b - 1] = t;
+			}
+		}
+	char oe[1024], ow[1024];
+	size_t ae = 0, aw = 0;
+	for (int k = 0; k < n && ae < sizeof oe && aw < sizeof ow; k++) {
+		const char *ne = m->net.layers[en->layers[by_e[k]].layer].name;
+		const char *nw = m->net.layers[en->layers[by_w[k]].layer].name;
+		ae += (size_t)snprintf(oe + ae, sizeof oe - ae, "%s%s %.1f%%", k ? " > " : "", ne,
+				       share_e[by_e[k]]);
+		aw += (size_t)snprintf(ow + aw, sizeof ow - aw, "%s%s %.1f%%", k ? " > " : "", nw,
+				       share_w[by_w[k]]);
+	}
+	bool same = true;
+	for (int k = 0; k < n; k++)
+		same &= by_e[k] == by_w[k];
+	sweep_progress_line(r, "seed %llu baseline layers by energy share: %s",
+			    (unsigned long long)c->seed, oe);
+	sweep_progress_line(r, "seed %llu baseline layers by weight share: %s (%s order)",
+			    (unsigned long long)c->seed, ow, same ? "the same" : "a different");
+}
+
 /* Test accuracy, simulation and storage of the model as it is; appends the row. */
 int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
 		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
@@ -143,6 +189,8 @@ int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m
 		nonzero += (double)prune_mask_kept(L->weight.mask, L->weight.n);
 		weights += (double)L->weight.n;
 	}
+	if (!rc && point == (size_t)-1)
+		say_layer_orders(r, c, m, &en);
 	if (!rc) {
 		struct row_metrics rm = {
 			.seed = c->seed,
@@ -177,18 +225,17 @@ struct eap_status {
 	const char *group;
 };
 
-static void on_layer(void *ctx, uint32_t round, const char *layer, double density, double acc)
+/* A step of the pruning procedure, in the log (prefixed with the point's
+ * group, since groups run in parallel). */
+static void on_log(void *ctx, const char *line)
 {
 	struct eap_status *s = ctx;
-	if (s->r->o->progress_tty || s->r->o->quiet)
+	if (s->r->o->quiet)
 		return;
 	pthread_mutex_lock(&s->r->lock);
-	if (isnan(acc))
-		fprintf(stderr, "%s: %s round %u %s stays at density %.4f (no lower density keeps "
-				"the floor)\n", s->r->e->name, s->group, round + 1, layer, density);
-	else
-		fprintf(stderr, "%s: %s round %u %s density %.4f validation accuracy %.2f\n",
-			s->r->e->name, s->group, round + 1, layer, density, acc);
+	if (s->r->o->progress_tty)
+		fputs("\r\033[K", stderr);
+	fprintf(stderr, "%s: %s: %s\n", s->r->e->name, s->group, line);
 	pthread_mutex_unlock(&s->r->lock);
 }
 
@@ -243,6 +290,7 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		o.method = p0->method == SWEEP_ENERGY_AWARE ? EAP_ENERGY_AWARE : EAP_MAGNITUDE;
 		o.granularity = (enum wl_granularity)p0->granularity;
 		o.accuracy_bound = p0->accuracy_bound;
+		o.decision_margin = p0->decision_margin;
 		o.fixed_density = p0->target_density < 1 ? p0->target_density : 0;
 		o.rounds = p0->rounds;
 		o.seed = p0->seed;
@@ -253,17 +301,18 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		struct energy_ctx ec = {&hw, o.granularity};
 		o.energy = layer_energy_cb;
 		o.energy_ctx = &ec;
-		char label[128];
-		snprintf(label, sizeof label, "%s/%s", sweep_method_names[p0->method],
-			 wl_granularity_names[p0->granularity]);
+		char label[160];
+		snprintf(label, sizeof label, "seed %llu %s/%s bound %g",
+			 (unsigned long long)p0->seed, sweep_method_names[p0->method],
+			 wl_granularity_names[p0->granularity], p0->accuracy_bound);
 		struct eap_status st = {r, label};
-		o.progress = on_layer;
-		o.progress_ctx = &st;
+		o.log = on_log;
+		o.log_ctx = &st;
 		struct nn_dataset ft = c->train;
 		if (ft.n > p0->finetune_images)
 			ft.n = p0->finetune_images;
 		struct eap_result res;
-		if ((rc = eap_prune(&m, &ft, &c->val, &o, &res, err)))
+		if ((rc = eap_prune(&m, &ft, &c->val, c->check.n ? &c->check : NULL, &o, &res, err)))
 			goto done;
 	}
 	if (!(saved = save_weights(&m, err))) {

@@ -32,7 +32,7 @@ extern const char *const sweep_metric_cols[SWEEP_N_METRICS];
 struct cohort {
 	uint64_t seed;
 	bool needed;              /* a point of this seed still runs, or its row is missing */
-	struct nn_dataset train, val; /* the split (owned; loaded only when needed) */
+	struct nn_dataset train, val, check; /* the split (owned; loaded only when needed) */
 	char ckpt[700];           /* the baseline's checkpoint */
 	char row_id[40];          /* "baseline", or "baseline-<seed>" with a seed axis */
 	double baseline_test_acc; /* % */

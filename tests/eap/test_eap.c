@@ -147,7 +147,7 @@ static void run(enum eap_method method, enum wl_granularity g, uint8_t **masks_o
 	CU_ASSERT_EQUAL_FATAL(nn_evaluate(m, val, &ev, &err), 0);
 	dec.floor_acc = 100.0 * ev.accuracy - o.accuracy_bound;
 	CU_ASSERT(ev.accuracy > 0.8); /* the task is learnable */
-	int rc = eap_prune(m, train, val, &o, &res, &err);
+	int rc = eap_prune(m, train, val, NULL, &o, &res, &err);
 	if (rc)
 		sim_err_print(&err, stderr);
 	CU_ASSERT_EQUAL_FATAL(rc, 0);
@@ -218,7 +218,7 @@ static void test_fixed_density(void)
 	o.energy = fake_energy;
 	struct eap_result res;
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(eap_prune(m, &f.train, &f.val, &o, &res, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(eap_prune(m, &f.train, &f.val, NULL, &o, &res, &err), 0);
 	CU_ASSERT_EQUAL(res.rounds_done, 1);
 	for (int i = 0; i < m->n_layers; i++) {
 		struct nn_layer *L = &m->layers[i];
@@ -230,7 +230,95 @@ static void test_fixed_density(void)
 	fixture_deinit(&f);
 }
 
+/* Squared output error of weights w0 restricted to mask (and bias b0), from
+ * the statistics: the independent measure the greedy choice must agree with. */
+static double masked_error(const struct eap_stats *st, const float *w0, const float *b0,
+			   const uint8_t *mask, size_t n)
+{
+	float *w = malloc(n * sizeof *w);
+	for (size_t k = 0; k < n; k++)
+		w[k] = mask[k] ? w0[k] : 0.0f;
+	double e;
+	struct sim_err err;
+	CU_ASSERT_EQUAL(eap_output_sq_error(st, w, b0, &e, &err), 0);
+	free(w);
+	return e;
+}
+
+/* Every step of the greedy restoration adds back the removed group whose
+ * return lowers the output error most, as measured by brute force over all
+ * candidates, for single weights and for groups of three. */
+static void test_restore_greedy(void)
+{
+	enum { N_IN = 12, N_OUT = 3, ROWS = 300 };
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(r, 4);
+	float x[ROWS * N_IN], y[ROWS * N_OUT], w0[N_OUT * N_IN], b0[N_OUT];
+	for (int k = 0; k < N_OUT * N_IN; k++)
+		w0[k] = (float)gsl_ran_gaussian(r, 1.0);
+	for (int o = 0; o < N_OUT; o++)
+		b0[o] = (float)gsl_ran_gaussian(r, 0.3);
+	for (int i = 0; i < ROWS; i++) {
+		/* correlated inputs, so interactions between groups matter */
+		double common = gsl_ran_gaussian(r, 1.0);
+		for (int k = 0; k < N_IN; k++)
+			x[i * N_IN + k] = (float)(gsl_ran_gaussian(r, 1.0) + 0.7 * common);
+		for (int o = 0; o < N_OUT; o++) {
+			double v = b0[o] + gsl_ran_gaussian(r, 0.5);
+			for (int k = 0; k < N_IN; k++)
+				v += x[i * N_IN + k] * w0[o * N_IN + k];
+			y[i * N_OUT + o] = (float)v;
+		}
+	}
+	struct eap_layer_data d = {x, y, ROWS, N_IN, N_OUT};
+	struct eap_stats st;
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(eap_stats_init(&st, &d, &err), 0);
+	const uint64_t widths[] = {1, 3};
+	for (int wi = 0; wi < 2; wi++) {
+		struct prune_groups pg = {N_OUT, N_IN, widths[wi]};
+		uint8_t mask0[N_OUT * N_IN], mask[N_OUT * N_IN];
+		memset(mask0, 1, sizeof mask0);
+		CU_ASSERT_EQUAL_FATAL(prune_mask_density(w0, &pg, PRUNE_L2, 0.25, mask, &err), 0);
+		int steps = 0;
+		for (;;) {
+			uint64_t kept = prune_mask_kept(mask, N_OUT * N_IN);
+			if (kept + pg.width > N_OUT * N_IN)
+				break;
+			/* Brute force: the error after adding back each removed group. */
+			double best = INFINITY;
+			int best_k = -1;
+			for (uint64_t k = 0; k < N_OUT * N_IN; k += pg.width) {
+				if (mask[k])
+					continue;
+				uint8_t trial[N_OUT * N_IN];
+				memcpy(trial, mask, sizeof trial);
+				for (uint64_t c = k; c < k + pg.width; c++)
+					trial[c] = 1;
+				double e = masked_error(&st, w0, b0, trial, N_OUT * N_IN);
+				if (e < best) {
+					best = e;
+					best_k = (int)k;
+				}
+			}
+			uint64_t restored;
+			CU_ASSERT_EQUAL_FATAL(eap_restore_greedy(&st, 1, w0, b0, mask0, mask, &pg,
+								 kept + pg.width, &restored, &err),
+					      0);
+			CU_ASSERT_EQUAL(restored, 1);
+			CU_ASSERT_EQUAL(mask[best_k], 1);
+			CU_ASSERT_DOUBLE_EQUAL(masked_error(&st, w0, b0, mask, N_OUT * N_IN), best,
+					       1e-9 * best);
+			steps++;
+		}
+		CU_ASSERT(steps >= 6);
+	}
+	eap_stats_deinit(&st);
+	gsl_rng_free(r);
+}
+
 static const struct test_case cases[] = {
+	{"greedy restoration picks the best group at every step", test_restore_greedy},
 	{"energy-aware pruning keeps the floor and is reproducible", test_energy_aware_reproducible},
 	{"magnitude 2-D and energy-aware 3-D prune whole groups", test_magnitude_coarse},
 	{"density mode prunes every layer to the target", test_fixed_density},
