@@ -325,9 +325,10 @@ static const struct cfg_section experiment_sections[] = {
 	CFG_SECTION("base, axes, points[]", point_fields,
 		    "Every key of `base` can be an axis (a list of values under `axes`) or be set "
 		    "per point. Paths are taken from the working directory and checked when the "
-		    "file is read. In an accuracy sweep (with `dataset`) the points share one "
-		    "baseline, so `network`, `dataset`, the `train_*` keys and `val_images` "
-		    "cannot vary."),
+		    "file is read. In an accuracy sweep (with `dataset`) the points of one `seed` "
+		    "share one trained baseline, so `network`, `dataset`, the `train_*` keys, "
+		    "`val_images` and `check_images` cannot vary; `seed` can (a baseline per "
+		    "seed)."),
 };
 const struct cfg_schema sweep_experiment_schema =
 	CFG_SCHEMA("experiment", "Experiment (`experiments/*.yaml`, `esim sweep`)", experiment_sections);
