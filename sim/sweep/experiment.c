@@ -142,6 +142,40 @@ static int alloc_points(struct sweep_experiment *e, size_t n, struct sim_err *er
 	return 0;
 }
 
+struct id_at {
+	const char *id;
+	size_t point;
+};
+
+static int cmp_id_at(const void *pa, const void *pb)
+{
+	const struct id_at *a = pa, *b = pb;
+	int c = strcmp(a->id, b->id);
+	return c ? c : (a->point > b->point) - (a->point < b->point);
+}
+
+/* The first point (in file order) whose id an earlier point already has, or
+ * n when the ids are distinct. Sorting keeps this O(n log n): a short file
+ * can expand to many points. */
+static size_t first_repeat(const struct sweep_experiment *e, struct sim_err *err, int *rc)
+{
+	size_t n = e->n_points, first = n;
+	*rc = 0;
+	struct id_at *s = sim_calloc(n ? n : 1, sizeof *s, err);
+	if (!s) {
+		*rc = SIM_ERR_NOMEM;
+		return n;
+	}
+	for (size_t p = 0; p < n; p++)
+		s[p] = (struct id_at){e->ids[p], p};
+	qsort(s, n, sizeof *s, cmp_id_at);
+	for (size_t k = 1; k < n; k++)
+		if (strcmp(s[k].id, s[k - 1].id) == 0 && s[k].point < first)
+			first = s[k].point;
+	free(s);
+	return first;
+}
+
 /* Fills values and ids once every point is decoded; a repeated id means two
  * points with identical axis values, reported at the node that made the second. */
 static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
@@ -162,11 +196,14 @@ static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
 			h = fnv1a(fnv1a(fnv1a(fnv1a(h, f->key), "="), buf), ";");
 		}
 		snprintf(e->ids[p], sizeof e->ids[p], "%016llx", (unsigned long long)h);
-		for (size_t q = 0; q < p; q++)
-			if (strcmp(e->ids[q], e->ids[p]) == 0)
-				return cfg_err_at(err, doc, origin[p],
-						  "this point repeats an earlier one (same values on every axis)");
 	}
+	int rc;
+	size_t p = first_repeat(e, err, &rc);
+	if (rc)
+		return rc;
+	if (p < e->n_points)
+		return cfg_err_at(err, doc, origin[p],
+				  "this point repeats an earlier one (same values on every axis)");
 	return 0;
 }
 
@@ -196,8 +233,9 @@ static int expand_axes(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 		size_t len = cfg_seq_len(list);
 		if (len == 0)
 			return cfg_err_at(err, doc, list, "axis '%s' has no values", name);
-		if (total > 1000000 / len)
-			return cfg_err_at(err, doc, list, "the axes expand to more than 1000000 points");
+		if (total > SWEEP_MAX_POINTS / len)
+			return cfg_err_at(err, doc, list, "the axes expand to more than %d points",
+					  SWEEP_MAX_POINTS);
 		total *= len;
 		field_of[k] = (size_t)f;
 		lists[k] = list;

@@ -46,6 +46,9 @@ enum sweep_zeros { SWEEP_ZEROS_ARCH, SWEEP_ZEROS_NONE, SWEEP_ZEROS_GATE, SWEEP_Z
 extern const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT];
 
 #define SWEEP_PATH_MAX 256
+/* Points an experiment may expand to: each holds its paths (about 1.4 kB),
+ * so a few lines of axes must not ask for gigabytes. */
+#define SWEEP_MAX_POINTS 100000
 
 /* One point's complete configuration. Zero in a hardware field means "as the
  * architecture file says" (documented in the field table). */
