@@ -6,11 +6,11 @@
  * how many cores are used) at batch 64, INCLUDING the per-epoch evaluation:
  * each measured "epoch" trains TRAIN_IMAGES images and then evaluates
  * TRAIN_IMAGES / 6 images, the 60,000 : 10,000 ratio of a Fashion-MNIST
- * epoch and its test pass. Each figure is the median of REPEATS runs, at 1
- * and 2 threads, for esim's fixed-order GEMM and, in the same run, for the
- * same trainer on OpenBLAS's cblas_sgemm (the path before bit-reproducible
- * training), so the cost of reproducibility is a measured ratio; the
- * scaling ratio is the wall-clock speed-up of 2 threads over 1.
+ * epoch and its test pass. Each figure is the median of REPEATS epochs, at 1
+ * and 2 threads, for esim's fixed-order GEMM and, in the same run and
+ * interleaved with it, for the same trainer on OpenBLAS's cblas_sgemm (the
+ * path before bit-reproducible training), so the cost of reproducibility is
+ * a measured ratio; the scaling ratio is the speed-up of 2 threads over 1.
  *
  * Inference: images/s (wall clock) and per CPU-second at batch 1 and 1000.
  * Writes the fixed-order figures also to train.tsv next to this program, for
@@ -38,7 +38,7 @@ struct rate {
 	double wall_per_s, cpu_per_s;
 };
 
-enum { TRAIN_IMAGES = 6016, REPEATS = 3 };
+enum { TRAIN_IMAGES = 6016, REPEATS = 5 };
 
 /* Images per wall second and per CPU second of one measured epoch: training
  * steps over TRAIN_IMAGES images, then a forward pass over TRAIN_IMAGES / 6. */
@@ -62,62 +62,62 @@ static struct rate train_rate(struct nn_model *m, const struct nn_dataset *d, ui
 	return (struct rate){(double)(steps * batch) / w, (double)(steps * batch) / c};
 }
 
-/* Median training rate of REPEATS epochs on a fresh model with the given
- * threads and GEMM backend. */
-static int train_median(const struct wl_network *net, const struct nn_dataset *d,
-			uint32_t threads, enum nn_gemm_backend backend, gsl_rng *rng,
-			struct rate *out, struct sim_err *err)
-{
-	struct nn_model m;
-	int rc = nn_model_init(&m, net, 64, threads, err);
-	if (!rc)
-		rc = nn_model_set_gemm(&m, backend, sim_isa_detect(), err);
-	if (rc) {
-		nn_model_deinit(&m);
-		return rc;
-	}
-	nn_model_init_weights(&m, NN_INIT_HE, rng);
-	double wall[REPEATS], cpu[REPEATS];
-	for (int r = 0; r < REPEATS; r++) {
-		struct rate x = train_rate(&m, d, 64);
-		wall[r] = x.wall_per_s;
-		cpu[r] = x.cpu_per_s;
-	}
-	nn_model_deinit(&m);
-	gsl_sort(wall, 1, REPEATS);
-	gsl_sort(cpu, 1, REPEATS);
-	out->wall_per_s = gsl_stats_median_from_sorted_data(wall, 1, REPEATS);
-	out->cpu_per_s = gsl_stats_median_from_sorted_data(cpu, 1, REPEATS);
-	return 0;
-}
-
-/* Training at 1 and 2 threads, both backends: rates, the scaling ratio and
- * the fixed/OpenBLAS ratio. */
+/* Training at 1 and 2 threads on both GEMM backends, each on its own fresh
+ * model. The four configurations run interleaved, one epoch each per
+ * repeat, so that a change in the machine's load during the benchmark
+ * touches all of them alike; each figure is the median of REPEATS epochs.
+ * Prints the rates, the scaling ratio and the fixed/OpenBLAS ratio. */
 static int bench_training(const char *name, const struct wl_network *net,
 			  const struct nn_dataset *d, FILE *tsv, gsl_rng *rng, struct sim_err *err)
 {
-	struct rate r[NN_GEMM_BACKEND_COUNT][2];
-	for (int b = 0; b < NN_GEMM_BACKEND_COUNT; b++)
-		for (uint32_t t = 1; t <= 2; t++) {
-			int rc = train_median(net, d, t, (enum nn_gemm_backend)b, rng, &r[b][t - 1], err);
-			if (rc)
-				return rc;
+	enum { NB = NN_GEMM_BACKEND_COUNT, NT = 2 };
+	struct nn_model m[NB][NT];
+	memset(m, 0, sizeof m);
+	int rc = 0;
+	for (int b = 0; b < NB && !rc; b++)
+		for (uint32_t t = 0; t < NT && !rc; t++) {
+			rc = nn_model_init(&m[b][t], net, 64, t + 1, err);
+			if (!rc)
+				rc = nn_model_set_gemm(&m[b][t], (enum nn_gemm_backend)b,
+						       sim_isa_detect(), err);
+			if (!rc)
+				nn_model_init_weights(&m[b][t], NN_INIT_HE, rng);
+		}
+	double wall[NB][NT][REPEATS], cpu[NB][NT][REPEATS];
+	for (int r = 0; r < REPEATS && !rc; r++)
+		for (int b = 0; b < NB; b++)
+			for (uint32_t t = 0; t < NT; t++) {
+				struct rate x = train_rate(&m[b][t], d, 64);
+				wall[b][t][r] = x.wall_per_s;
+				cpu[b][t][r] = x.cpu_per_s;
+			}
+	for (int b = 0; b < NB; b++)
+		for (uint32_t t = 0; t < NT; t++)
+			nn_model_deinit(&m[b][t]);
+	if (rc)
+		return rc;
+	struct rate med[NB][NT];
+	for (int b = 0; b < NB; b++)
+		for (uint32_t t = 0; t < NT; t++) {
+			gsl_sort(wall[b][t], 1, REPEATS);
+			gsl_sort(cpu[b][t], 1, REPEATS);
+			med[b][t].wall_per_s = gsl_stats_median_from_sorted_data(wall[b][t], 1, REPEATS);
+			med[b][t].cpu_per_s = gsl_stats_median_from_sorted_data(cpu[b][t], 1, REPEATS);
 			printf("%-14s training  batch   64, %u thread%s, %-8s: %7.0f img/CPU-s %7.0f "
 			       "img/s (wall), median of %d epochs incl. evaluation\n",
-			       name, t, t > 1 ? "s" : " ", nn_gemm_backend_names[b],
-			       r[b][t - 1].cpu_per_s, r[b][t - 1].wall_per_s, REPEATS);
+			       name, t + 1, t ? "s" : " ", nn_gemm_backend_names[b], med[b][t].cpu_per_s,
+			       med[b][t].wall_per_s, REPEATS);
 			if (tsv && b == NN_GEMM_FIXED)
-				fprintf(tsv, "%s\ttrain\t64\t%u\t%.0f\t%.0f\n", name, t,
-					r[b][t - 1].cpu_per_s, r[b][t - 1].wall_per_s);
+				fprintf(tsv, "%s\ttrain\t64\t%u\t%.0f\t%.0f\n", name, t + 1,
+					med[b][t].cpu_per_s, med[b][t].wall_per_s);
 		}
-	for (int b = 0; b < NN_GEMM_BACKEND_COUNT; b++)
+	for (int b = 0; b < NB; b++)
 		printf("%-14s %-8s scaling 2 vs 1 thread: %.2fx wall, %.2fx per CPU-second\n", name,
-		       nn_gemm_backend_names[b], r[b][1].wall_per_s / r[b][0].wall_per_s,
-		       r[b][1].cpu_per_s / r[b][0].cpu_per_s);
-	for (uint32_t t = 1; t <= 2; t++)
-		printf("%-14s fixed/openblas at %u thread%s: %.2fx images per CPU-second\n", name, t,
-		       t > 1 ? "s" : "", r[NN_GEMM_FIXED][t - 1].cpu_per_s /
-						r[NN_GEMM_OPENBLAS][t - 1].cpu_per_s);
+		       nn_gemm_backend_names[b], med[b][1].wall_per_s / med[b][0].wall_per_s,
+		       med[b][1].cpu_per_s / med[b][0].cpu_per_s);
+	for (uint32_t t = 0; t < NT; t++)
+		printf("%-14s fixed/openblas at %u thread%s: %.2fx images per CPU-second\n", name, t + 1,
+		       t ? "s" : "", med[NN_GEMM_FIXED][t].cpu_per_s / med[NN_GEMM_OPENBLAS][t].cpu_per_s);
 	return 0;
 }
 

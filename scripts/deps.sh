@@ -16,6 +16,10 @@ need_pc gsl libgsl-dev
 need_pc openblas libopenblas-dev
 need_pc cunit libcunit1-dev
 need_pc zlib zlib1g-dev
+# MPI sweeps (docs/cluster.md): OpenMPI's compiler wrapper and launcher. esim
+# still builds without them; the build picks MPI up when pkg-config finds it.
+need_pc ompi-c libopenmpi-dev
+need_file /usr/bin/mpirun openmpi-bin
 need_file /usr/bin/gnuplot gnuplot-nox
 need_file /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz dataset-fashion-mnist
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"

@@ -1,8 +1,10 @@
 #!/bin/sh
 # The main job (make run): experiments/default.yaml, LeNet-5 on Fashion-MNIST
-# on the Eyeriss chip, energy-aware against magnitude pruning at granularities
-# 0-D to 3-D and weight bits 16/8/4. Results go to experiments/default/,
-# plots to plots/default/. Before it, a quick AlexNet energy report on the
+# on the Eyeriss chip at batch 64, energy-aware against magnitude pruning at
+# five seeds, then `esim compare` (energy at equal test-accuracy loss, paired
+# over seeds, with a 95% confidence interval) and a check that the results
+# equal the committed reference. Results go to experiments/default/, plots to
+# plots/default/. Before it, a quick AlexNet energy report on the
 # chip (dense and with Han et al.'s densities) into out/energy/.
 set -eu
 esim="$1"
@@ -22,6 +24,20 @@ echo "AlexNet on the Eyeriss chip: out/energy/alexnet-eyeriss-chip.txt (dense) a
 echo
 "$esim" sweep experiments/default.yaml
 echo
-sh scripts/compare-methods.sh experiments/default/results.csv 1
+# The paired five-seed comparison at equal test-accuracy loss (and its plot).
+"$esim" compare experiments/default
 echo
-echo "Read experiments/default/results.csv and the plots in plots/default/ (pareto.png first)."
+# Training is bit-reproducible (docs/reproducibility.md): the same seed gives
+# the same rows on any x86-64 machine and thread count, row order aside.
+ref=experiments/reference/default.csv
+if [ "$(head -n 1 experiments/default/results.csv)" = "$(head -n 1 "$ref")" ] &&
+	[ "$(tail -n +2 experiments/default/results.csv | sort)" = "$(tail -n +2 "$ref" | sort)" ]; then
+	echo "reference check: the results equal $ref, row for row"
+else
+	echo "reference check: the results DIFFER from $ref (first differing rows):"
+	tail -n +2 "$ref" | sort > out/reference.sorted
+	tail -n +2 experiments/default/results.csv | sort > out/results.sorted
+	diff out/reference.sorted out/results.sorted | head -n 20 || true
+fi
+echo
+echo "Read experiments/default/results.csv and the plots in plots/default/ (compare.png first)."

@@ -20,6 +20,7 @@ static const struct command commands[] = {
 	{"sweep", cmd_sweep, "run an experiment: pruning, quantisation and hardware sweeps"},
 	{"plot", cmd_plot, "redraw a sweep's plots from its results.csv"},
 	{"compare", cmd_compare, "two methods' energy at equal accuracy loss over seeds, with a CI"},
+	{"merge", cmd_merge, "join the results files of a sweep's shards"},
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
 	{"config", cmd_config, "print the configuration reference (every YAML key)"},
 };

@@ -34,6 +34,7 @@ int cmd_storage(int argc, char **argv);
 int cmd_energy(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
 int cmd_config(int argc, char **argv);
 int cmd_compare(int argc, char **argv);

@@ -255,12 +255,49 @@ static void restore_best(struct restore_row *rr, const uint8_t *mask, const uint
 	}
 }
 
+void eap_restore_prep_deinit(struct eap_restore_prep *prep)
+{
+	free(prep->q);
+	free(prep->gw0);
+	memset(prep, 0, sizeof *prep);
+}
+
+int eap_restore_prepare(struct eap_restore_prep *prep, const struct eap_stats *st_all,
+			uint32_t n_stats, const float *w0, const float *b0,
+			const struct prune_groups *pg, struct sim_err *err)
+{
+	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
+	const size_t p = st_all[0].n_in + 1;
+	prep->q = sim_malloc(pg->rows * len * sizeof *prep->q, err);
+	prep->gw0 = sim_malloc(pg->rows * len * sizeof *prep->gw0, err);
+	if (!prep->q || !prep->gw0) {
+		eap_restore_prep_deinit(prep);
+		return SIM_ERR_NOMEM;
+	}
+	for (uint64_t r = 0; r < pg->rows; r++) {
+		const struct eap_stats *st = &st_all[r / rows_per_group];
+		const uint64_t o = r % rows_per_group, base = r * len;
+		for (uint64_t a = 0; a < len; a++) {
+			/* G w0 and q = c - G a0 (a0 = [w0; b0]), sums in index order. */
+			double gw = 0.0;
+			for (uint64_t b = 0; b < len; b++)
+				gw += st->gram[a * p + b] * (double)w0[base + b];
+			prep->gw0[base + a] = gw;
+			double ga0 = gw + (b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0);
+			prep->q[base + a] = st->cross[a * st->n_out + o] - ga0;
+		}
+	}
+	return 0;
+}
+
 /* Outputs have separate errors, so each row keeps its own state and only the
- * restored row's candidates change after a step (see eap.h). */
-int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const float *w0,
-		       const float *b0, const uint8_t *mask0, uint8_t *mask,
-		       const struct prune_groups *pg, uint64_t target, uint64_t *restored,
-		       struct sim_err *err)
+ * restored row's candidates change after a step (see eap.h). v = G u starts
+ * from whichever of the removed or the kept weights are fewer: G u directly,
+ * or G w0 - G w_kept (G is symmetric, so its rows serve as columns). */
+int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats,
+		       const struct eap_restore_prep *prep, const float *w0,
+		       const uint8_t *mask0, uint8_t *mask, const struct prune_groups *pg,
+		       uint64_t target, uint64_t *restored, struct sim_err *err)
 {
 	uint64_t n = pg->rows * pg->row_len, kept = prune_mask_kept(mask, n);
 	*restored = 0;
@@ -269,27 +306,32 @@ int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const f
 	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
 	const size_t p = st_all[0].n_in + 1;
 	double *u = sim_malloc(pg->rows * len * sizeof *u, err);
-	double *q = sim_malloc(pg->rows * len * sizeof *q, err);
-	double *v = sim_calloc(pg->rows * len, sizeof *v, err);
+	double *v = sim_malloc(pg->rows * len * sizeof *v, err);
 	struct restore_row *rr = sim_malloc(pg->rows * sizeof *rr, err);
-	int rc = u && q && v && rr ? 0 : SIM_ERR_NOMEM;
+	int rc = u && v && rr ? 0 : SIM_ERR_NOMEM;
 	for (uint64_t r = 0; !rc && r < pg->rows; r++) {
 		const struct eap_stats *st = &st_all[r / rows_per_group];
-		const uint64_t o = r % rows_per_group, base = r * len;
-		double *ur = u + base, *qr = q + base, *vr = v + base;
-		for (uint64_t a = 0; a < len; a++)
-			ur[a] = mask[base + a] ? 0.0 : (double)w0[base + a];
-		for (uint64_t a = 0; a < len; a++) {
-			/* q = c - G a0 and v = G u, every sum in index order. */
-			double ga0 = b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0, gu = 0.0;
-			for (uint64_t b = 0; b < len; b++) {
-				ga0 += st->gram[a * p + b] * (double)w0[base + b];
-				gu += st->gram[a * p + b] * ur[b];
-			}
-			qr[a] = st->cross[a * st->n_out + o] - ga0;
-			vr[a] = gu;
+		const uint64_t base = r * len;
+		double *ur = u + base, *vr = v + base;
+		uint64_t n_kept = 0;
+		for (uint64_t b = 0; b < len; b++) {
+			ur[b] = mask[base + b] ? 0.0 : (double)w0[base + b];
+			n_kept += mask[base + b];
 		}
-		restore_best(&rr[r], mask, mask0, pg, base, ur, qr, vr, st->gram, p);
+		const bool from_kept = n_kept < len - n_kept;
+		if (from_kept)
+			memcpy(vr, prep->gw0 + base, len * sizeof *vr);
+		else
+			memset(vr, 0, len * sizeof *vr);
+		for (uint64_t b = 0; b < len; b++) {
+			const double x = from_kept ? (mask[base + b] ? -(double)w0[base + b] : 0.0) : ur[b];
+			if (x == 0.0)
+				continue;
+			const double *gb = st->gram + b * p;
+			for (uint64_t a = 0; a < len; a++)
+				vr[a] += gb[a] * x;
+		}
+		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
 	}
 	while (!rc && kept < target) {
 		uint64_t r = pg->rows;
@@ -305,15 +347,15 @@ int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats, const f
 		for (uint64_t c = c0; c < c1; c++) {
 			kept += mask0[base + c] && !mask[base + c];
 			mask[base + c] = mask0[base + c];
+			const double *gc = st->gram + c * p;
 			for (uint64_t a = 0; a < len; a++)
-				vr[a] -= st->gram[a * p + c] * ur[c];
+				vr[a] -= gc[a] * ur[c];
 			ur[c] = 0.0;
 		}
 		(*restored)++;
-		restore_best(&rr[r], mask, mask0, pg, base, ur, q + base, vr, st->gram, p);
+		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
 	}
 	free(u);
-	free(q);
 	free(v);
 	free(rr);
 	return rc;
@@ -327,6 +369,7 @@ struct layer_search {
 	const struct nn_dataset *val;
 	struct prune_groups pg;
 	struct layer_stats ls;
+	struct eap_restore_prep prep; /* energy-aware: G w0 and the residual correlation */
 	uint64_t n;
 	float *w0, *b0;     /* weights and bias at the start of the search */
 	uint8_t *mask0;
@@ -336,7 +379,8 @@ struct layer_search {
 
 /* What one trial did, for the log. */
 struct trial {
-	double density, acc;     /* kept fraction, decision-set accuracy (%) */
+	double density, acc;     /* kept fraction, decision-set accuracy (%; NAN: not all counted) */
+	bool pass;               /* the accuracy reaches the floor */
 	double magnitude_density; /* kept by magnitude before restoration */
 	uint64_t restored;       /* groups restored */
 	double err_pruned, err_refit; /* output-map squared error before and after the refit */
@@ -360,8 +404,47 @@ static int layer_sq_error(const struct layer_search *ls, double *out, struct sim
 	return 0;
 }
 
-/* Applies a trial at density d to the model and measures it on the decision set. */
-static int try_density(struct layer_search *ls, double d, struct trial *t, struct sim_err *err)
+/* Images per step of a decision. */
+enum { DECIDE_CHUNK = 500 };
+
+/* Whether the model's accuracy (%) on the decision set val reaches floor_acc,
+ * found by counting correct images chunk by chunk and stopping as soon as the
+ * answer is certain: enough correct images to reach the floor, or too few
+ * images left to reach it. The answer is exactly that of a full evaluation
+ * (the counts are integers). *acc is the accuracy when every image was
+ * counted, else NAN; floor_acc NAN counts every image and passes. */
+static int decide(struct nn_model *m, const struct nn_dataset *val, double floor_acc, bool *pass,
+		  double *acc)
+{
+	const uint64_t n = val->n, img = (uint64_t)val->c * val->h * val->w;
+	/* The fewest correct images whose accuracy, computed as below, is >= floor. */
+	uint64_t need = 0;
+	if (!isnan(floor_acc)) {
+		double c = ceil(floor_acc * (double)n / 100.0);
+		need = c < 0 ? 0 : c > (double)n + 1 ? n + 1 : (uint64_t)c;
+		while (need > 0 && 100.0 * (double)(need - 1) / (double)n >= floor_acc)
+			need--;
+		while (need <= n && 100.0 * (double)need / (double)n < floor_acc)
+			need++;
+	}
+	uint64_t seen = 0, correct = 0;
+	while (seen < n) {
+		if (!isnan(floor_acc) && (correct >= need || correct + (n - seen) < need))
+			break;
+		uint64_t k = n - seen < DECIDE_CHUNK ? n - seen : DECIDE_CHUNK, c;
+		nn_model_forward(m, val->images + seen * img, val->labels + seen, k, NULL, &c, NULL);
+		correct += c;
+		seen += k;
+	}
+	*pass = isnan(floor_acc) || correct >= need;
+	*acc = seen == n ? 100.0 * (double)correct / (double)n : NAN;
+	return 0;
+}
+
+/* Applies a trial at density d to the model and decides it on the decision
+ * set against floor_acc (NAN: measure only). */
+static int try_density(struct layer_search *ls, double d, double floor_acc, struct trial *t,
+		       struct sim_err *err)
 {
 	struct nn_layer *L = ls->layer;
 	const struct eap_opts *o = ls->o;
@@ -378,8 +461,8 @@ static int try_density(struct layer_search *ls, double d, struct trial *t, struc
 	t->magnitude_density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
 	if (ea) {
 		uint64_t target = (uint64_t)llround(d * (double)ls->n);
-		if (eap_restore_greedy(ls->ls.st, ls->ls.groups, ls->w0, L->bias.n ? ls->b0 : NULL,
-				       ls->mask0, L->weight.mask, &ls->pg, target, &t->restored, err))
+		if (eap_restore_greedy(ls->ls.st, ls->ls.groups, &ls->prep, ls->w0, ls->mask0,
+				       L->weight.mask, &ls->pg, target, &t->restored, err))
 			return SIM_ERR_NOMEM;
 		nn_model_apply_masks(ls->m);
 		if (layer_sq_error(ls, &t->err_pruned, err))
@@ -396,11 +479,7 @@ static int try_density(struct layer_search *ls, double d, struct trial *t, struc
 	}
 	nn_model_apply_masks(ls->m);
 	t->density = (double)prune_mask_kept(L->weight.mask, ls->n) / (double)ls->n;
-	struct nn_eval ev;
-	if (nn_evaluate(ls->m, ls->val, &ev, err))
-		return SIM_ERR_INTERNAL;
-	t->acc = 100.0 * ev.accuracy;
-	return 0;
+	return decide(ls->m, ls->val, floor_acc, &t->pass, &t->acc);
 }
 
 static void keep_best(struct layer_search *ls)
@@ -483,7 +562,9 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 		goto done;
 	}
 	if (o->method == EAP_ENERGY_AWARE &&
-	    (rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)))
+	    ((rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)) ||
+	     (rc = eap_restore_prepare(&ls.prep, ls.ls.st, ls.ls.groups, ls.w0,
+				       L->bias.n ? ls.b0 : NULL, &ls.pg, err))))
 		goto done;
 	double lo = det_log(o->min_density), hi = det_log(cur);
 	struct trial t, best;
@@ -492,7 +573,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	if (o->fixed_density > 0) {
 		/* Density mode: one trial at the target, kept whatever its accuracy. */
 		if (o->fixed_density < cur) {
-			if ((rc = try_density(&ls, o->fixed_density, &t, err)))
+			if ((rc = try_density(&ls, o->fixed_density, NAN, &t, err)))
 				goto done;
 			trials = 1;
 			keep_best(&ls);
@@ -502,10 +583,10 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	} else {
 		for (uint32_t k = 0; k <= o->trials; k++) {
 			double d = k == 0 ? o->min_density : det_exp(0.5 * (lo + hi));
-			if ((rc = try_density(&ls, d, &t, err)))
+			if ((rc = try_density(&ls, d, floor_acc, &t, err)))
 				goto done;
 			trials++;
-			if (t.acc >= floor_acc) {
+			if (t.pass) {
 				keep_best(&ls);
 				best = t;
 				found = true;
@@ -517,18 +598,23 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 			}
 		}
 	}
-	if (found) {
-		*density_out = best.density;
-		*acc_out = best.acc;
-	}
-	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 	/* Leave the layer at the best trial (or as it was). */
 	memcpy(L->weight.value, ls.w_best, ls.n * sizeof(float));
 	memcpy(L->weight.mask, ls.mask_best, ls.n);
 	if (L->bias.n)
 		memcpy(L->bias.value, ls.b_best, L->bias.n * sizeof(float));
 	nn_model_apply_masks(m);
+	if (found && isnan(best.acc)) { /* decided early: measure it for the log */
+		bool pass;
+		decide(m, val, NAN, &pass, &best.acc);
+	}
+	if (found) {
+		*density_out = best.density;
+		*acc_out = best.acc;
+	}
+	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 done:
+	eap_restore_prep_deinit(&ls.prep);
 	layer_stats_deinit(&ls.ls);
 	free(ls.w0);
 	free(ls.w_best);

@@ -253,23 +253,34 @@ int eap_output_sq_error(const struct eap_stats *s, const float *w, const float *
 	size_t p = s->n_in + 1;
 	double total = s->yy;
 	double *a = sim_malloc(p * sizeof *a, err);
-	if (!a)
+	size_t *nz = a ? sim_malloc(p * sizeof *nz, err) : NULL;
+	if (!nz) {
+		free(a);
 		return SIM_ERR_NOMEM;
+	}
 	for (size_t o = 0; o < s->n_out; o++) {
 		for (size_t i = 0; i < s->n_in; i++)
 			a[i] = w[o * s->n_in + i];
 		a[s->n_in] = bias ? bias[o] : 0.0;
-		/* a^T G a - 2 a^T c_o, every sum in index order. */
+		/* a^T G a - 2 a^T c_o, every sum in index order over the nonzero
+		 * entries of a (a pruned row is mostly zeros; skipping an exact
+		 * zero term leaves a finite sum's bits unchanged). */
+		size_t k = 0;
+		for (size_t i = 0; i < p; i++)
+			if (a[i] != 0.0)
+				nz[k++] = i;
 		double aga = 0.0, ac = 0.0;
-		for (size_t i = 0; i < p; i++) {
+		for (size_t x = 0; x < k; x++) {
+			const size_t i = nz[x];
 			double gi = 0.0;
-			for (size_t j = 0; j < p; j++)
-				gi += s->gram[i * p + j] * a[j];
+			for (size_t y = 0; y < k; y++)
+				gi += s->gram[i * p + nz[y]] * a[nz[y]];
 			aga += a[i] * gi;
 			ac += a[i] * s->cross[i * s->n_out + o];
 		}
 		total += aga - 2.0 * ac;
 	}
+	free(nz);
 	free(a);
 	*out = total;
 	return 0;

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/detmath.h"
 #include "core/mem.h"
 #include "report/gnuplot.h"
 #include "sweep/results.h"
@@ -226,10 +227,10 @@ static int write_fronts(const struct seed *seeds, size_t n, const struct compare
 				bool flat;
 				if (!paired(&seeds[s]))
 					continue;
-				sum += log(energy_at(seeds[s].pts[m], seeds[s].n[m], loss, &flat));
+				sum += det_log(energy_at(seeds[s].pts[m], seeds[s].n[m], loss, &flat));
 				k++;
 			}
-			mean[m] = k ? exp(sum / (double)k) : NAN;
+			mean[m] = k ? det_exp(sum / (double)k) : NAN;
 		}
 		fprintf(f, "%.6g %.8g %.8g\n", loss, mean[0], mean[1]);
 	}
@@ -344,18 +345,18 @@ int report_compare(const char *results_csv, const struct compare_opts *o, FILE *
 			bool flat;
 			double ea = energy_at(seeds[s].pts[0], seeds[s].n[0], o->losses[k], &flat);
 			double eb = energy_at(seeds[s].pts[1], seeds[s].n[1], o->losses[k], &flat);
-			logr[m++] = log(eb / ea);
+			logr[m++] = det_log(eb / ea);
 		}
 		double mean = gsl_stats_mean(logr, 1, m);
 		if (m >= 2) {
 			double half = gsl_cdf_tdist_Pinv(0.975, (double)(m - 1)) *
 				      gsl_stats_sd_m(logr, 1, m, mean) / sqrt((double)m);
 			fprintf(out, "%s/%s at %.1f pt: mean %.2fx, 95%% CI [%.2f, %.2f], %zu seeds\n",
-				o->method_a, o->method_b, o->losses[k], exp(mean), exp(mean - half),
-				exp(mean + half), m);
+				o->method_a, o->method_b, o->losses[k], det_exp(mean), det_exp(mean - half),
+				det_exp(mean + half), m);
 		} else {
 			fprintf(out, "%s/%s at %.1f pt: mean %.2fx, 95%% CI [n/a], 1 seed\n",
-				o->method_a, o->method_b, o->losses[k], exp(mean));
+				o->method_a, o->method_b, o->losses[k], det_exp(mean));
 		}
 	}
 	free(logr);

@@ -60,3 +60,40 @@ int pareto_mark(const double *x, enum pareto_sense x_sense, const double *y,
 	free(k);
 	return 0;
 }
+
+int pareto_mark_results(struct sweep_results *res, bool accuracy_sweep, struct sim_err *err)
+{
+	size_t n = res->n_rows;
+	long ce = sweep_results_col(res, "energy_total");
+	long cy = sweep_results_col(res, accuracy_sweep ? "accuracy" : "cycles");
+	long cp = sweep_results_col(res, "pareto");
+	if (ce < 0 || cy < 0 || cp < 0)
+		return sim_err_set(err, SIM_ERR_DATA, res->path, 1, 1,
+				   "no energy_total, %s or pareto column",
+				   accuracy_sweep ? "accuracy" : "cycles");
+	double *x = sim_calloc(n + 1, sizeof *x, err), *y = sim_calloc(n + 1, sizeof *y, err);
+	bool *front = sim_calloc(n + 1, sizeof *front, err);
+	int rc = (!x || !y || !front) ? SIM_ERR_NOMEM : 0;
+	for (size_t i = 0; !rc && i < n; i++) {
+		x[i] = strtod(res->rows[i].cells[ce], NULL);
+		y[i] = strtod(res->rows[i].cells[cy], NULL);
+	}
+	if (!rc)
+		rc = pareto_mark(x, PARETO_MIN, y, accuracy_sweep ? PARETO_MAX : PARETO_MIN, n, front,
+				 err);
+	for (size_t i = 0; !rc && i < n; i++) {
+		char *mark = sim_strdup(front[i] ? "1" : "0", err);
+		if (!mark) {
+			rc = SIM_ERR_NOMEM;
+			break;
+		}
+		free(res->rows[i].cells[cp]);
+		res->rows[i].cells[cp] = mark;
+	}
+	if (!rc)
+		rc = sweep_results_rewrite(res, err);
+	free(x);
+	free(y);
+	free(front);
+	return rc;
+}

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "core/err.h"
+#include "sweep/results.h"
 
 enum pareto_sense { PARETO_MIN, PARETO_MAX };
 
@@ -16,5 +17,10 @@ enum pareto_sense { PARETO_MIN, PARETO_MAX };
  * coordinate (failed points) are never on the front. O(n log n). */
 int pareto_mark(const double *x, enum pareto_sense x_sense, const double *y,
 		enum pareto_sense y_sense, size_t n, bool *on_front, struct sim_err *err);
+
+/* Sets the "pareto" column of every row of a sweep's results ("1" on the
+ * front of energy_total against accuracy for an accuracy sweep, against
+ * cycles otherwise, "0" elsewhere) and rewrites the file atomically. */
+int pareto_mark_results(struct sweep_results *res, bool accuracy_sweep, struct sim_err *err);
 
 #endif

@@ -337,3 +337,8 @@ int sweep_results_read(struct sweep_results *r, const char *path, struct sim_err
 		sweep_results_deinit(r);
 	return rc;
 }
+
+int sweep_results_add(struct sweep_results *r, char **cells, struct sim_err *err)
+{
+	return push_row(r, cells, err);
+}

@@ -47,6 +47,10 @@ long sweep_results_find(const struct sweep_results *r, const char *point_id);
  * Cells must not contain commas, quotes or newlines. */
 int sweep_results_append(struct sweep_results *r, const char *const *cells, struct sim_err *err);
 
+/* Adds a row (n_cols cells) in memory only, taking ownership of cells on
+ * success (for sweep/merge.c, which writes the file whole at the end). */
+int sweep_results_add(struct sweep_results *r, char **cells, struct sim_err *err);
+
 /* Rewrites the whole file from memory atomically (temporary file + rename). */
 int sweep_results_rewrite(struct sweep_results *r, struct sim_err *err);
 

@@ -265,13 +265,12 @@ static void free_weights(float **w, int n)
 	free(w);
 }
 
-int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
+/* Prunes once for the group of points (they differ only in bits), then
+ * finishes each of them. */
+static int group_run(struct run *r, const size_t *points, size_t n, struct sim_err *err)
 {
 	const struct sweep_experiment *e = r->e;
-	size_t first = (size_t)-1;
-	for (size_t p = 0; p < e->n_points && first == (size_t)-1; p++)
-		if (r->group_of[p] == g)
-			first = p;
+	size_t first = points[0];
 	const struct sweep_point *p0 = &e->points[first];
 	const struct cohort *c = sweep_cohort_of(r, p0->seed);
 	struct sweep_hw hw;
@@ -319,9 +318,8 @@ int sweep_group_run(struct run *r, size_t g, struct sim_err *err)
 		rc = SIM_ERR_NOMEM;
 		goto done;
 	}
-	for (size_t p = first; p < e->n_points && rc == 0; p++) {
-		if (r->group_of[p] != g)
-			continue;
+	for (size_t k = 0; k < n && rc == 0; k++) {
+		size_t p = points[k];
 		for (int i = 0; i < m.n_layers; i++)
 			if (saved[i])
 				memcpy(m.layers[i].weight.value, saved[i], m.layers[i].weight.n * sizeof(float));
@@ -337,7 +335,8 @@ done:
 
 /* ---- energy-only sweeps -------------------------------------------------- */
 
-int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
+/* Simulates energy-only point p and appends its row. */
+static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 {
 	const struct sweep_point *pt = &r->e->points[p];
 	struct sweep_hw hw;
@@ -390,3 +389,13 @@ int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err)
 	return rc;
 }
 
+
+int sweep_points_run(struct run *r, const size_t *points, size_t n, struct sim_err *err)
+{
+	if (r->accuracy_sweep)
+		return group_run(r, points, n, err);
+	int rc = 0;
+	for (size_t k = 0; k < n && rc == 0; k++)
+		rc = point_run_energy(r, points[k], err);
+	return rc;
+}

@@ -15,9 +15,9 @@
 int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m,
 		       const struct sweep_hw *hw, const struct sweep_point *p, size_t point,
 		       const char *id, struct sim_err *err);
-/* Prunes once for group g, then finishes each of its points. */
-int sweep_group_run(struct run *r, size_t g, struct sim_err *err);
-/* Simulates energy-only point p and appends its row. */
-int sweep_point_run_energy(struct run *r, size_t p, struct sim_err *err);
+/* Runs one group of points[0..n) (run.c's grouping) and appends their rows:
+ * an accuracy sweep's group prunes once and finishes each point at its bits;
+ * an energy-only group simulates each point. */
+int sweep_points_run(struct run *r, const size_t *points, size_t n, struct sim_err *err);
 
 #endif

@@ -51,21 +51,26 @@ static void fmt_duration(char *buf, size_t size, double s)
 }
 
 /* Status after a point finished; caller holds the lock. */
-static void progress_point(struct run *r, const char *id, double acc, double energy)
+static void progress_point(struct run *r, const char *id, const char *origin, double acc,
+			   double energy)
 {
 	r->done++;
 	if (r->o->quiet)
 		return;
 	double el = sweep_now_s() - r->t0;
-	char eta[32], elapsed[32];
+	char eta[32], elapsed[32], ranks[64] = "", where[300] = "";
 	fmt_duration(elapsed, sizeof elapsed, el);
 	fmt_duration(eta, sizeof eta, r->done ? el / (double)r->done * (double)(r->total - r->done) : 0);
+	if (r->ranks)
+		snprintf(ranks, sizeof ranks, ", %zu of %zu ranks running", r->ranks_busy, r->ranks);
+	if (origin || r->ranks)
+		snprintf(where, sizeof where, " on %s", origin ? origin : "rank 0");
 	if (r->o->progress_tty)
-		fprintf(stderr, "\r\033[K[%s] %zu/%zu points, %s elapsed, ETA %s", r->e->name, r->done,
-			r->total, elapsed, eta);
+		fprintf(stderr, "\r\033[K[%s] %zu/%zu points%s, %s elapsed, ETA %s", r->e->name,
+			r->done, r->total, ranks, elapsed, eta);
 	else
-		fprintf(stderr, "%s: point %zu/%zu %s accuracy %.2f energy %.4g (%s elapsed, ETA %s)\n",
-			r->e->name, r->done, r->total, id, acc, energy, elapsed, eta);
+		fprintf(stderr, "%s: point %zu/%zu %s accuracy %.2f energy %.4g%s%s (%s elapsed, ETA %s)\n",
+			r->e->name, r->done, r->total, id, acc, energy, where, ranks, elapsed, eta);
 	if (r->o->progress_tty && r->done == r->total)
 		fputc('\n', stderr);
 }
@@ -125,12 +130,22 @@ int sweep_row_append(struct run *r, const char *id, size_t point, const struct r
 	sweep_pack_layers(m->hw, en, layers, 16384);
 	cells[1 + n_axes + 17] = layers;
 	cells[1 + n_axes + 18] = "0"; /* Pareto marks are settled at the end */
+	int rc = r->sink.send ? r->sink.send(r->sink.ctx, point, cells, n, m->accuracy,
+					      en->energy_total, err)
+			      : sweep_row_record(r, cells, point, NULL, m->accuracy, en->energy_total,
+						 err);
+	free(layers);
+	free(cells);
+	return rc;
+}
+
+int sweep_row_record(struct run *r, const char *const *cells, size_t point, const char *origin,
+		     double accuracy, double energy, struct sim_err *err)
+{
 	pthread_mutex_lock(&r->lock);
 	int rc = sweep_results_append(&r->res, cells, err);
 	if (rc == 0 && point != (size_t)-1)
-		progress_point(r, id, m->accuracy, en->energy_total);
+		progress_point(r, cells[0], origin, accuracy, energy);
 	pthread_mutex_unlock(&r->lock);
-	free(layers);
-	free(cells);
 	return rc;
 }

@@ -38,6 +38,15 @@ struct cohort {
 	double baseline_test_acc; /* % */
 };
 
+/* Where a process that does not own results.csv (an MPI worker rank) sends
+ * each finished row: send gets the row's cells (n of them), its point index
+ * and, for the progress line, its accuracy and total energy. */
+struct row_sink {
+	int (*send)(void *ctx, size_t point, const char *const *cells, size_t n, double accuracy,
+		    double energy, struct sim_err *err);
+	void *ctx;
+};
+
 struct run {
 	const struct sweep_experiment *e;
 	const struct sweep_run_opts *o;
@@ -50,12 +59,16 @@ struct run {
 	size_t n_cohorts;
 	struct cohort *cohorts;   /* owned: one per distinct seed, in order of first use */
 	double data_mean, data_std;
-	/* groups of point indices that share a pruning run */
+	/* groups of point indices that share a pruning run: group g's points are
+	 * members[group_start[g] .. group_start[g + 1]), in experiment order */
 	size_t n_groups;
-	size_t *group_of;     /* point -> group */
+	size_t *members, *group_start;
 	size_t next_group;
+	/* rows go to res, or to sink when sink.send is set (MPI worker ranks) */
+	struct row_sink sink;
 	/* progress and the first error */
 	size_t total, done;
+	size_t ranks, ranks_busy; /* MPI: ranks and those running a group (0: one process) */
 	double t0;
 	int rc;
 	struct sim_err err;
@@ -79,8 +92,15 @@ double sweep_now_s(void);
 /* Progress: a status line on a terminal, a line per event in a log. */
 void sweep_progress_line(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Appends a row for point ((size_t)-1 = a baseline) under the lock. */
+/* Formats the row of point ((size_t)-1 = a baseline) and hands it to
+ * sweep_row_record, or to r->sink when set. */
 int sweep_row_append(struct run *r, const char *id, size_t point, const struct row_metrics *m,
 		     struct sim_err *err);
+
+/* Appends a formatted row (cells as results.csv has them) under the lock and
+ * reports progress; origin (may be NULL) names where it ran ("rank 2 on
+ * node7"). */
+int sweep_row_record(struct run *r, const char *const *cells, size_t point, const char *origin,
+		     double accuracy, double energy, struct sim_err *err);
 
 #endif

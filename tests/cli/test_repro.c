@@ -6,18 +6,14 @@
  * and glibc's baseline libm variants). The same holds for a two-seed
  * training sweep's rows and for a Deep Compression .esz file. The binary is
  * $ESIM_BIN (the Makefile sets it). */
-#include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "nn/gemm.h"
+#include "child.h"
 #include "test.h"
-
-extern char **environ;
 
 /* CPUs without AVX-512 (esim's AVX2 kernels), and without AVX, AVX2 and FMA
  * as well (its SSE2 kernels; glibc's baseline libm). */
@@ -30,33 +26,8 @@ static const char mask_avx[] = "GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX512F,-AVX512
  * returns the exit status (-1 when it could not run). */
 static int run(const char *const args[], const char *extra, const char *out_path)
 {
-	/* posix_spawn takes mutable strings: give it copies. */
-	size_t n = 0, na = 0;
-	while (environ[n])
-		n++;
-	while (args[na])
-		na++;
-	char **env = calloc(n + 2, sizeof *env), **argv = calloc(na + 1, sizeof *argv);
-	memcpy(env, environ, n * sizeof *env);
-	char *extra_copy = extra ? strdup(extra) : NULL;
-	env[n] = extra_copy;
-	for (size_t i = 0; i < na; i++)
-		argv[i] = strdup(args[i]);
-	posix_spawn_file_actions_t fa;
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_addopen(&fa, 1, out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-	pid_t pid;
-	int status = -1;
-	if (posix_spawn(&pid, argv[0], &fa, NULL, argv, env) == 0 && waitpid(pid, &status, 0) == pid)
-		status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-	posix_spawn_file_actions_destroy(&fa);
-	for (size_t i = 0; i < na; i++)
-		free(argv[i]);
-	free(argv);
-	free(extra_copy);
-	free(env);
-	return status;
+	const char *const env[] = {extra, NULL};
+	return test_wait(test_spawn(args, env, out_path, false, "/dev/null"));
 }
 
 static char *slurp(const char *path, size_t *len)

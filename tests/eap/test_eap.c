@@ -277,6 +277,8 @@ static void test_restore_greedy(void)
 	const uint64_t widths[] = {1, 3};
 	for (int wi = 0; wi < 2; wi++) {
 		struct prune_groups pg = {N_OUT, N_IN, widths[wi]};
+		struct eap_restore_prep prep = {0};
+		CU_ASSERT_EQUAL_FATAL(eap_restore_prepare(&prep, &st, 1, w0, b0, &pg, &err), 0);
 		uint8_t mask0[N_OUT * N_IN], mask[N_OUT * N_IN];
 		memset(mask0, 1, sizeof mask0);
 		CU_ASSERT_EQUAL_FATAL(prune_mask_density(w0, &pg, PRUNE_L2, 0.25, mask, &err), 0);
@@ -302,7 +304,7 @@ static void test_restore_greedy(void)
 				}
 			}
 			uint64_t restored;
-			CU_ASSERT_EQUAL_FATAL(eap_restore_greedy(&st, 1, w0, b0, mask0, mask, &pg,
+			CU_ASSERT_EQUAL_FATAL(eap_restore_greedy(&st, 1, &prep, w0, mask0, mask, &pg,
 								 kept + pg.width, &restored, &err),
 					      0);
 			CU_ASSERT_EQUAL(restored, 1);
@@ -312,6 +314,7 @@ static void test_restore_greedy(void)
 			steps++;
 		}
 		CU_ASSERT(steps >= 6);
+		eap_restore_prep_deinit(&prep);
 	}
 	eap_stats_deinit(&st);
 	gsl_rng_free(r);
