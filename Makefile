@@ -7,12 +7,16 @@
 #   make check      the suite under AddressSanitizer + UndefinedBehaviorSanitizer
 #   make bench      benchmarks (timing lives here, never in tests)
 #   make validate   esim beside the published figures it reproduces
+#   make fuzz       libFuzzer harnesses of every loader (clang), each run for
+#                   FUZZ_TIME seconds (default 10); see scripts/fuzz.sh
 #   make install PREFIX=/usr/local
 
 BUILD ?= build
 PREFIX ?= /usr/local
 CC ?= gcc
 SAN ?= 0
+FUZZ ?= 0
+FUZZ_TIME ?= 10
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
         -Wpointer-arith -Wwrite-strings -Wvla -Wformat=2 -Wundef -Wcast-qual \
@@ -20,6 +24,14 @@ WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes 
 OPT := -O2 -g
 ifeq ($(SAN),1)
 OPT := -O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+endif
+# The fuzz build (clang): coverage for libFuzzer in every object, the
+# sanitizers, and the fuzzer's main only in the harness binaries.
+# gcc-only options in the SIMD kernels' target attributes (prefer-vector-width)
+# are ignored by clang, which changes no result.
+ifeq ($(FUZZ),1)
+OPT := -O1 -g -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+       -fno-omit-frame-pointer -Wno-ignored-attributes
 endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags yaml-0.1 gsl zlib openblas 2>/dev/null)
@@ -49,19 +61,22 @@ $(BUILD)/bench/%.o: CFLAGS += -Ibench
 # refit's Gram and Cholesky updates have run-time trip counts, which gcc 12's
 # -O2 cost model ("very cheap") never vectorises, and float compares, which it if-converts only without trapping math (esim never
 # enables floating-point exceptions). Neither flag changes any result.
+# (gcc options; clang, used by make fuzz, has no -fvect-cost-model.)
+ifeq ($(findstring clang,$(CC)),)
 $(BUILD)/sim/nn/%.o $(BUILD)/sim/eap/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
 # The latency kernels' axpys over output positions, likewise (their times are
 # measured, never recorded as results).
 $(BUILD)/sim/latency/%.o: CFLAGS += -fvect-cost-model=dynamic -fno-trapping-math
+endif
 # The mapper evaluates millions of mappings per network: -O3 (more inlining and
 # unrolling of the loop-nest counting) cuts its time by a fifth. Integer code
 # and ISO floating point (no contraction under -std=c11): results are unchanged.
-ifneq ($(SAN),1)
+ifeq ($(SAN)$(FUZZ),00)
 $(BUILD)/sim/access/%.o $(BUILD)/sim/mapper/%.o: CFLAGS += -O3
 endif
 TEST_OBJ := $(TEST_SRC:%.c=$(BUILD)/%.o)
 
-.PHONY: all deps run test check bench validate install clean
+.PHONY: all deps run test check bench validate fuzz fuzz-bins install clean
 all: $(BUILD)/esim
 
 deps:
@@ -102,6 +117,23 @@ $(BUILD)/bench/%: $(BUILD)/bench/%.o $(BUILD)/libesim.a
 	@echo "LD $@"
 	@$(CC) $(LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
+# One libFuzzer binary per target of tests/fuzz/targets.c: fuzz/driver.c
+# built with FUZZ_TARGET set to the target's name.
+FUZZ_TARGETS := $(shell sed -n 's/^\t{"\([a-z]*\)", fuzz_.*/\1/p' tests/fuzz/targets.c)
+FUZZ_BIN := $(FUZZ_TARGETS:%=$(BUILD)/fuzz/%)
+$(BUILD)/fuzz/%: fuzz/driver.c $(BUILD)/tests/fuzz/targets.o $(BUILD)/libesim.a
+	@mkdir -p $(dir $@)
+	@echo "LD $@"
+	@$(CC) $(CFLAGS) -Itests -DFUZZ_TARGET='"$*"' -fsanitize=fuzzer -o $@ $< \
+	  $(BUILD)/tests/fuzz/targets.o $(BUILD)/libesim.a $(PKG_LIBS)
+fuzz-bins: $(FUZZ_BIN)
+
+fuzz:
+	@sh scripts/deps.sh fuzz
+	@$(MAKE) --no-print-directory all
+	@$(MAKE) --no-print-directory BUILD=build-fuzz CC=clang FUZZ=1 fuzz-bins
+	@nice -n 10 sh scripts/fuzz.sh build-fuzz $(FUZZ_TIME) $(BUILD)/esim $(FUZZ_TARGETS)
+
 run: deps
 	@$(MAKE) --no-print-directory all
 	@sh scripts/run.sh $(BUILD)/esim
@@ -124,11 +156,13 @@ validate: deps
 	@./$(BUILD)/esim validate
 
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/esim \
+	  $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BUILD)/esim $(DESTDIR)$(PREFIX)/bin/esim
+	install -m 644 docs/esim.1 $(DESTDIR)$(PREFIX)/share/man/man1/esim.1
 	cp -r configs energy-tables $(DESTDIR)$(PREFIX)/share/esim/
 
 clean:
-	rm -rf build build-san
+	rm -rf build build-san build-fuzz
 
 -include $(SIM_OBJ:.o=.d) $(TEST_OBJ:.o=.d) $(BUILD)/sim/main.d $(BENCH_SRC:%.c=$(BUILD)/%.d)

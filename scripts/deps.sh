@@ -2,7 +2,8 @@
 # Installs the Debian packages esim needs, and only those that are missing.
 # A package counts as present when pkg-config (libraries) or a file check
 # (programs, data) finds it, so a machine that already has everything is
-# never touched and needs no root.
+# never touched and needs no root. `deps.sh fuzz` adds what `make fuzz`
+# needs: clang and its runtime libraries with libFuzzer.
 set -eu
 
 missing=""
@@ -22,6 +23,14 @@ need_file /usr/bin/mpirun openmpi-bin
 need_file /usr/bin/gnuplot gnuplot-nox
 need_file /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz dataset-fashion-mnist
 command -v cc >/dev/null 2>&1 || missing="$missing gcc"
+if [ "${1:-}" = fuzz ]; then
+	command -v clang >/dev/null 2>&1 || missing="$missing clang"
+	# libFuzzer ships in libclang-rt-*-dev, only recommended by clang.
+	if ! command -v clang >/dev/null 2>&1 ||
+	   [ ! -e "$(clang -print-file-name=libclang_rt.fuzzer-x86_64.a)" ]; then
+		missing="$missing libclang-rt-dev"
+	fi
+fi
 
 [ -z "$missing" ] && exit 0
 

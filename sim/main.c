@@ -24,6 +24,7 @@ static const struct command commands[] = {
 	{"compress", cmd_compress, "prune, quantise and Huffman-code a trained model (.esz)"},
 	{"validate", cmd_validate, "esim's values beside the published figures it reproduces"},
 	{"latency", cmd_latency, "measured CPU time of each layer, dense and sparse, over densities"},
+	{"config", cmd_config, "print the configuration reference (every YAML key)"},
 };
 
 static void usage(FILE *out)

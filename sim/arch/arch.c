@@ -396,3 +396,29 @@ uint64_t arch_rf_bits(const struct arch *a)
 		       a->word_bits;
 	return (uint64_t)a->rf_bytes * 8;
 }
+
+static const struct cfg_section arch_sections[] = {
+	CFG_SECTION("", top_fields, NULL),
+	CFG_SECTION("pe_array", pe_fields, NULL),
+	CFG_SECTION("glb", glb_fields,
+		    "`weight_bytes` must be smaller than `size_bytes`, and the GLB must hold at "
+		    "least one `word_bits` word."),
+	CFG_SECTION("rf", rf_fields,
+		    "Exactly one form: the three scratchpads in words (all three), or one "
+		    "shared RF in bytes (`size_bytes`)."),
+	CFG_SECTION("dram", dram_fields,
+		    "`relative_index` needs `index_bits` (and dense weights must not give it); "
+		    "`fmap_format: rlc` needs the `rlc` section (and dense maps must not give it)."),
+	CFG_SECTION("dram.rlc", rlc_fields,
+		    "A pair must fit beside the \"last\" bit: `run_bits + value_bits <= "
+		    "word_bits - 1`, and `value_bits >= word_bits` of the architecture."),
+	CFG_SECTION("zeros", zeros_fields,
+		    "`gate`: a zero operand gates the MAC and the other operand's RF read "
+		    "(energy saved, no cycle); `skip`: the cycle is saved too."),
+	CFG_SECTION("per_dataflow", per_df_fields,
+		    "Only with a shared RF and a shared GLB; the file's own dataflow, if listed, "
+		    "must repeat its `rf`/`glb` sizes."),
+	CFG_SECTION("per_dataflow.<dataflow>", storage_fields, NULL),
+};
+const struct cfg_schema arch_schema =
+	CFG_SCHEMA("arch", "Architecture (`configs/arch/*.yaml`, `--arch`)", arch_sections);

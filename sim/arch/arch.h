@@ -122,6 +122,10 @@ struct arch {
 /* Loads an architecture file. a is caller-allocated and holds no heap memory. */
 int arch_load(struct arch *a, const char *path, struct sim_err *err);
 int arch_load_string(struct arch *a, const char *name, const char *text, struct sim_err *err);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema arch_schema;
+
 
 /* Added. Switches a to dataflow df; if a->per_dataflow[df].given, the RF and
  * GLB sizes become that dataflow's (shared RF of rf_bytes, GLB of glb_bytes),

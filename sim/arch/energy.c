@@ -104,3 +104,16 @@ double energy_mac(const struct energy_table *t, uint32_t weight_bits, uint32_t a
 	return t->mac_mult * (double)weight_bits * (double)act_bits / (ref * ref) +
 	       t->mac_add * wider / ref;
 }
+
+static const struct cfg_section energy_sections[] = {
+	CFG_SECTION("", top_fields, NULL),
+	CFG_SECTION("access", access_fields,
+		    "Energy of one access of `reference_bits` bits, in `unit`; an access of b "
+		    "bits costs `access * b / reference_bits`."),
+	CFG_SECTION("mac", mac_fields,
+		    "A MAC with weight and activation widths bw, ba costs "
+		    "`mult * bw*ba / reference_bits^2 + add * max(bw, ba) / reference_bits`; "
+		    "`mult + add` must be positive."),
+};
+const struct cfg_schema energy_table_schema =
+	CFG_SCHEMA("energy", "Energy table (`energy-tables/*.yaml`, `--energy`)", energy_sections);

@@ -33,6 +33,10 @@ struct energy_table {
 };
 
 int energy_table_load(struct energy_table *t, const char *path, struct sim_err *err);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema energy_table_schema;
+
 int energy_table_load_string(struct energy_table *t, const char *name, const char *text,
 			     struct sim_err *err);
 

@@ -153,4 +153,32 @@ int cfg_err_unknown_key(const struct cfg_doc *doc, const yaml_node_t *knode, con
 /* Index of the name closest to s by edit distance (for "did you mean"). */
 int cfg_closest(const char *s, const char *const *names, int count);
 
+/* The keys of one kind of file, for the configuration reference. Every
+ * loader exports its kind's schema: the same field tables that decode the
+ * files, grouped by where they appear, so the reference (`esim config`,
+ * docs/configuration.md, checked by a test) cannot drift from the code. */
+struct cfg_section {
+	const char *path;  /* where the mapping sits: "" for the top level, "glb",
+			      "layers[]" for each item of the list `layers`, ... */
+	const struct cfg_field *fields;
+	size_t n;
+	const char *note;  /* rules the table cannot show, or NULL */
+};
+
+#define CFG_SECTION(path, table, note) { path, table, sizeof(table) / sizeof((table)[0]), note }
+
+struct cfg_schema {
+	const char *kind;  /* short name: esim config KIND */
+	const char *title; /* heading: what the file is and where it is used */
+	const struct cfg_section *sections;
+	size_t n;
+};
+
+#define CFG_SCHEMA(kind, title, sections) \
+	{ kind, title, sections, sizeof(sections) / sizeof((sections)[0]) }
+
+/* Writes s as Markdown: a heading, then one table per section with each
+ * key's type, allowed values, default and meaning. */
+void cfg_schema_write_markdown(const struct cfg_schema *s, FILE *out);
+
 #endif

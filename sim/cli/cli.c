@@ -4,7 +4,10 @@
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
+
+#include "core/outfile.h"
 
 int cli_parse_u64(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *out,
 		  struct sim_err *err)
@@ -50,4 +53,32 @@ int cli_fail(const struct sim_err *err)
 bool cli_is_tty(int fd)
 {
 	return isatty(fd) == 1;
+}
+
+bool cli_stdout_taken(const char *path)
+{
+	return path && sim_out_is_stdout(path);
+}
+
+int cli_check_outputs(const char *const *opts, const char *const *paths, int n,
+		      struct sim_err *err)
+{
+	int first_stdout = -1;
+	for (int i = 0; i < n; i++) {
+		if (!paths[i])
+			continue;
+		if (cli_stdout_taken(paths[i])) {
+			if (first_stdout >= 0)
+				return sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0,
+						   "%s and %s cannot both write to standard output",
+						   opts[first_stdout], opts[i]);
+			first_stdout = i;
+		}
+		int rc = sim_out_check(paths[i], err);
+		if (rc) {
+			sim_err_prefix(err, "%s", opts[i]);
+			return rc;
+		}
+	}
+	return 0;
 }

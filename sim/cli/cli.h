@@ -17,6 +17,13 @@ int cli_parse_double(const char *opt, const char *s, double min, double max, dou
 		     struct sim_err *err);
 /* Prints err and returns its exit status. */
 int cli_fail(const struct sim_err *err);
+/* True when an output option's path is "-" (standard output). */
+bool cli_stdout_taken(const char *path);
+/* Checks the output options of a command before any work: each given path
+ * (paths[i] may be NULL: option not given) must be writable
+ * (sim_out_check), and at most one may be "-". opts[i] names the option. */
+int cli_check_outputs(const char *const *opts, const char *const *paths, int n,
+		      struct sim_err *err);
 /* True when stdout/stderr is a terminal (progress bars only there). */
 bool cli_is_tty(int fd);
 
@@ -29,8 +36,14 @@ int cmd_sweep(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 int cmd_compress(int argc, char **argv);
+int cmd_config(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_latency(int argc, char **argv);
+
+/* The schemas `esim config` prints, in the order of the reference. */
+struct cfg_schema;
+extern const struct cfg_schema *const cli_config_schemas[];
+extern const int cli_config_schema_count;
 
 #endif

@@ -16,7 +16,8 @@ static void usage(FILE *out)
 		     "                     [--summary FILE]\n"
 		     "  Prune, quantise and Huffman-code a trained model. --csv writes the storage\n"
 		     "  table, --summary appends one row of results, --limit retrains on the\n"
-		     "  first N training images only (quick runs).\n");
+		     "  first N training images only (quick runs). '-' as the --csv or --summary\n"
+		     "  file means stdout; the progress log then goes to stderr.\n");
 }
 
 int cmd_compress(int argc, char **argv)
@@ -63,6 +64,14 @@ int cmd_compress(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
+	const char *const out_opts[] = {"--out", "--csv", "--summary"};
+	const char *const out_paths[] = {out, io.csv, summary};
+	if (cli_stdout_taken(out))
+		sim_err_set(&err, SIM_ERR_USAGE, NULL, 0, 0, "--out needs a file, not '-'");
+	if (err.code || cli_check_outputs(out_opts, out_paths, 3, &err))
+		return cli_fail(&err);
+	if (cli_stdout_taken(io.csv) || cli_stdout_taken(summary))
+		io.log = stderr;
 	struct cmp_recipe r;
 	struct nn_model m = {0};
 	struct nn_ckpt_meta meta;
@@ -89,7 +98,7 @@ int cmd_compress(int argc, char **argv)
 	io.data_mean = meta.data_mean;
 	io.data_std = meta.data_std;
 	io.threads = (uint32_t)threads;
-	printf("compressing %s (%s) with recipe %s\n", model, m.net.name, r.name);
+	fprintf(io.log, "compressing %s (%s) with recipe %s\n", model, m.net.name, r.name);
 	if (cmp_pipeline_run(&m, &r, &io, out, &res, &err) ||
 	    (summary && cmp_result_append_csv(&res, &r, model, summary, &err)))
 		goto fail;

@@ -8,6 +8,7 @@
 #include "arch/arch.h"
 #include "arch/energy.h"
 #include "cli/cli.h"
+#include "core/outfile.h"
 #include "mapper/mapping_file.h"
 #include "mapper/network_eval.h"
 #include "report/energy_report.h"
@@ -25,7 +26,8 @@ static void usage(FILE *out)
 		"  --dataflow D        rs, ws, os or nlr (default: the arch's; equal-area storage\n"
 		"                      from the arch's per_dataflow section when it has one)\n"
 		"  --mapping FILE      fixed mappings for some or all layers\n"
-		"  --save-mapping FILE write the chosen mappings (replay with --mapping)\n"
+		"  --save-mapping FILE write the chosen mappings, replayable with --mapping\n"
+		"                      ('-' = stdout)\n"
 		"  --objective O       energy (default), edp or cycles\n"
 		"  --wbits B --abits B --pbits B   weight, activation, psum bits (default: word bits)\n"
 		"  --threads N         search threads (default 2)\n"
@@ -112,31 +114,17 @@ static int parse_args(int argc, char **argv, struct energy_opts *o, struct sim_e
 	return 0;
 }
 
-/* Opens path for writing ('-' = stdout). */
-static FILE *open_out(const char *path, struct sim_err *err)
-{
-	if (strcmp(path, "-") == 0)
-		return stdout;
-	FILE *f = fopen(path, "w");
-	if (!f)
-		sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open for writing");
-	return f;
-}
-
 static int write_out(const char *path, void (*fn)(FILE *, const struct energy_run_info *,
 						  const struct net_result *),
 		     const struct energy_run_info *info, const struct net_result *r,
 		     struct sim_err *err)
 {
-	FILE *f = open_out(path, err);
-	if (!f)
-		return SIM_ERR_IO;
-	fn(f, info, r);
-	if (f == stdout)
-		return fflush(f) ? sim_err_set(err, SIM_ERR_IO, NULL, 0, 0, "cannot write stdout") : 0;
-	if (fclose(f) != 0)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "write failed");
-	return 0;
+	struct sim_out out;
+	int rc = sim_out_open(&out, path, err);
+	if (rc)
+		return rc;
+	fn(out.f, info, r);
+	return sim_out_commit(&out, err);
 }
 
 static void write_mapping_file(FILE *f, const struct energy_run_info *info,
@@ -167,6 +155,10 @@ int cmd_energy(int argc, char **argv)
 	struct net_result res;
 	bool have_net = false, have_sp = false, have_fixed = false, have_res = false;
 	memset(&fixed, 0, sizeof fixed);
+	const char *const out_opts[] = {"--csv", "--json", "--save-mapping"};
+	const char *const out_paths[] = {o.csv, o.json, o.save};
+	if ((rc = cli_check_outputs(out_opts, out_paths, 3, &err)))
+		goto fail;
 	if ((rc = arch_load(&a, o.arch, &err)) || (rc = energy_table_load(&t, o.energy, &err)))
 		goto fail;
 	if ((rc = wl_network_load(&net, o.net, &err)))
@@ -205,9 +197,7 @@ int cmd_energy(int argc, char **argv)
 	have_res = true;
 	struct energy_run_info info = {&a, &t, &net, have_sp ? sp.name : "dense",
 				       (enum access_objective)o.objective, bits};
-	bool csv_stdout = o.csv && strcmp(o.csv, "-") == 0;
-	bool json_stdout = o.json && strcmp(o.json, "-") == 0;
-	if (!csv_stdout && !json_stdout)
+	if (!cli_stdout_taken(o.csv) && !cli_stdout_taken(o.json) && !cli_stdout_taken(o.save))
 		report_energy_table(stdout, &info, &res);
 	if ((o.csv && (rc = write_out(o.csv, report_energy_csv, &info, &res, &err))) ||
 	    (o.json && (rc = write_out(o.json, report_energy_json, &info, &res, &err))) ||

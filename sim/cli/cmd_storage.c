@@ -22,7 +22,8 @@ static void usage(FILE *out)
 		"                    --ibits B [--seed S] [--fc-block N] [--csv FILE]\n"
 		"  Deep Compression P+Q storage of a pruned, weight-shared network (random masks\n"
 		"  at the profile's densities). --fc-block is the row-block length of FC layers\n"
-		"  pruned at 1d granularity (default 4).\n");
+		"  pruned at 1d granularity (default 4). --csv - writes the CSV to stdout\n"
+		"  instead of the table.\n");
 }
 
 struct storage_opts {
@@ -81,6 +82,10 @@ int cmd_storage(int argc, char **argv)
 		usage(stderr);
 		return cli_fail(&err);
 	}
+	const char *const out_opts[] = {"--csv"};
+	const char *const out_paths[] = {o.csv};
+	if ((rc = cli_check_outputs(out_opts, out_paths, 1, &err)))
+		return cli_fail(&err);
 	struct wl_network net = {0};
 	struct wl_sparsity sp = {0};
 	struct storage_layer *layers = NULL;
@@ -102,10 +107,12 @@ int cmd_storage(int argc, char **argv)
 	if ((rc = storage_network_random(&net, &sp, (unsigned)o.wbits_conv, (unsigned)o.wbits_fc,
 					 (unsigned)o.ibits, o.fc_block, rng, layers, &n, &err)))
 		goto fail;
-	printf("# %s, profile %s, seed %llu; rates are of the 32-bit dense weights "
-	       "(indices, fillers and codebooks included, biases not)\n",
-	       net.name, sp.name, (unsigned long long)o.seed);
-	storage_table_print(layers, n, stdout);
+	if (!cli_stdout_taken(o.csv)) {
+		printf("# %s, profile %s, seed %llu; rates are of the 32-bit dense weights "
+		       "(indices, fillers and codebooks included, biases not)\n",
+		       net.name, sp.name, (unsigned long long)o.seed);
+		storage_table_print(layers, n, stdout);
+	}
 	if (o.csv)
 		rc = storage_table_write_csv(layers, n, o.csv, &err);
 fail:

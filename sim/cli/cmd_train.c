@@ -159,6 +159,12 @@ int cmd_train(int argc, char **argv)
 		return 2;
 	}
 	o.schedule = (enum nn_schedule)sched;
+	const char *const out_opts[] = {"--out"};
+	const char *const out_paths[] = {out};
+	if (cli_stdout_taken(out))
+		sim_err_set(&err, SIM_ERR_USAGE, NULL, 0, 0, "--out needs a file, not '-'");
+	if (err.code || cli_check_outputs(out_opts, out_paths, 1, &err))
+		return cli_fail(&err);
 	char path[1024];
 	net_path(path, sizeof path, net_arg);
 	struct wl_network net = {0};

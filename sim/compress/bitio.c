@@ -4,6 +4,7 @@
 #include "compress/bitio.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/mem.h"
 
@@ -67,5 +68,91 @@ int bitr_get(struct bitr *r, unsigned bits, uint64_t *value, struct sim_err *err
 		v = (v << 1) | ((r->buf[p / 8] >> (7 - p % 8)) & 1u);
 	}
 	*value = v;
+	return 0;
+}
+
+/* ---- byte-aligned little-endian fields ---- */
+
+int bitw_put_le(struct bitw *w, uint64_t v, unsigned bytes, struct sim_err *err)
+{
+	int rc = 0;
+	for (unsigned i = 0; !rc && i < bytes; i++)
+		rc = bitw_put(w, (v >> (8 * i)) & 0xffu, 8, err);
+	return rc;
+}
+
+int bitw_put_f32(struct bitw *w, float f, struct sim_err *err)
+{
+	uint32_t u;
+	memcpy(&u, &f, sizeof u);
+	return bitw_put_le(w, u, 4, err);
+}
+
+int bitw_put_f64(struct bitw *w, double d, struct sim_err *err)
+{
+	uint64_t u;
+	memcpy(&u, &d, sizeof u);
+	return bitw_put_le(w, u, 8, err);
+}
+
+int bitw_put_bytes(struct bitw *w, const uint8_t *p, size_t n, struct sim_err *err)
+{
+	int rc = 0;
+	for (size_t i = 0; !rc && i < n; i++)
+		rc = bitw_put(w, p[i], 8, err);
+	return rc;
+}
+
+/* A sub-stream: its length in bits, then its bytes. */
+int bitw_put_stream(struct bitw *w, const struct bitw *s, struct sim_err *err)
+{
+	int rc = bitw_put_le(w, s->n_bits, 8, err);
+	return rc ? rc : bitw_put_bytes(w, s->buf, bitw_bytes(s), err);
+}
+
+int bitr_get_le(struct bitr *r, unsigned bytes, uint64_t *v, struct sim_err *err)
+{
+	uint64_t out = 0, b;
+	*v = 0;
+	for (unsigned i = 0; i < bytes; i++) {
+		int rc = bitr_get(r, 8, &b, err);
+		if (rc)
+			return rc;
+		out |= b << (8 * i);
+	}
+	*v = out;
+	return 0;
+}
+
+int bitr_get_f32(struct bitr *r, float *f, struct sim_err *err)
+{
+	uint64_t v;
+	int rc = bitr_get_le(r, 4, &v, err);
+	uint32_t u = (uint32_t)v;
+	memcpy(f, &u, sizeof *f);
+	return rc;
+}
+
+int bitr_get_f64(struct bitr *r, double *d, struct sim_err *err)
+{
+	uint64_t v;
+	int rc = bitr_get_le(r, 8, &v, err);
+	memcpy(d, &v, sizeof *d);
+	return rc;
+}
+
+/* Borrows a sub-stream of r as its own reader. */
+int bitr_get_stream(struct bitr *r, struct bitr *s, struct sim_err *err)
+{
+	uint64_t bits;
+	int rc = bitr_get_le(r, 8, &bits, err);
+	if (rc)
+		return rc;
+	uint64_t bytes = (bits + 7) / 8;
+	if (bytes > (r->n_bits - r->pos_bits) / 8)
+		return sim_err_set(err, SIM_ERR_DATA, NULL, 0, 0, "stream of %llu bits is truncated",
+				   (unsigned long long)bits);
+	bitr_init(s, r->buf + r->pos_bits / 8, bits);
+	r->pos_bits += 8 * bytes;
 	return 0;
 }

@@ -31,6 +31,7 @@
 #include "compress/storage.h"
 #include "core/detmath.h"
 #include "core/mem.h"
+#include "core/outfile.h"
 #include "nn/checkpoint.h"
 #include "nn/train.h"
 #include "workload/sparsity.h"
@@ -576,10 +577,12 @@ fail:
 int cmp_result_append_csv(const struct cmp_result *res, const struct cmp_recipe *r,
 			  const char *model, const char *path, struct sim_err *err)
 {
-	FILE *f = fopen(path, "a");
-	if (!f)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot append: %m");
-	if (ftell(f) == 0)
+	struct sim_out out;
+	int rc = sim_out_open_append(&out, path, err);
+	if (rc)
+		return rc;
+	FILE *f = out.f;
+	if (out.kept_bytes == 0)
 		fprintf(f, "recipe,model,conv_granularity,weights,kept,density,acc_base,acc_pruned,"
 			   "acc_quant,acc_decoded,file_bytes,ratio_file,bits_pq,bits_pqh,"
 			   "bits_pq_grouped,index_entries_grouped\n");
@@ -592,9 +595,7 @@ int cmp_result_append_csv(const struct cmp_result *res, const struct cmp_recipe 
 		(unsigned long long)res->bits_pq, (unsigned long long)res->bits_pqh,
 		(unsigned long long)res->bits_pq_grouped,
 		(unsigned long long)res->index_entries_grouped);
-	if (fclose(f) != 0)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "write failed: %m");
-	return 0;
+	return sim_out_commit(&out, err);
 }
 
 int cmp_model_load_any(struct nn_model *m, struct nn_ckpt_meta *meta, const char *path,

@@ -146,3 +146,14 @@ int cmp_recipe_load_string(struct cmp_recipe *r, const char *name, const char *t
 	cfg_doc_deinit(&doc);
 	return rc;
 }
+
+static const struct cfg_section recipe_sections[] = {
+	CFG_SECTION("", top_fields, NULL),
+	CFG_SECTION("prune", prune_fields,
+		    "`density` needs `profile`; `threshold` needs `quality` > 0."),
+	CFG_SECTION("quantize", quant_fields, NULL),
+};
+const struct cfg_schema cmp_recipe_schema =
+	CFG_SCHEMA("recipe",
+		   "Compression recipe (`experiments/recipes/*.yaml`, `esim compress --recipe`)",
+		   recipe_sections);

@@ -79,5 +79,9 @@ struct cmp_recipe {
 int cmp_recipe_load(struct cmp_recipe *r, const char *path, struct sim_err *err);
 int cmp_recipe_load_string(struct cmp_recipe *r, const char *name, const char *text,
 			   struct sim_err *err);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema cmp_recipe_schema;
+
 
 #endif

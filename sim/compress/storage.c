@@ -23,6 +23,7 @@
 
 #include "compress/relidx.h"
 #include "core/mem.h"
+#include "core/outfile.h"
 
 static double ratio(double a, double b)
 {
@@ -212,9 +213,11 @@ static void csv_row(const struct storage_row *r, FILE *f)
 int storage_table_write_csv(const struct storage_layer *layers, int n, const char *path,
 			    struct sim_err *err)
 {
-	FILE *f = fopen(path, "w");
-	if (!f)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot write: %m");
+	struct sim_out out;
+	int rc = sim_out_open(&out, path, err);
+	if (rc)
+		return rc;
+	FILE *f = out.f;
 	struct storage_row total;
 	storage_row_total(layers, n, &total);
 	fprintf(f, "layer,weights,kept,density,wbits,ibits,fillers,bits_pq,rate_pq");
@@ -228,7 +231,5 @@ int storage_table_write_csv(const struct storage_layer *layers, int n, const cha
 		csv_row(&r, f);
 	}
 	csv_row(&total, f);
-	if (fclose(f) != 0)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "write failed: %m");
-	return 0;
+	return sim_out_commit(&out, err);
 }

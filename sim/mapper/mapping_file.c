@@ -57,7 +57,8 @@ static const struct cfg_field layer_fields[] = {
 struct dims_raw {
 	uint32_t f[DIM_COUNT];
 };
-#define DIM_FIELD(d, name) CFG_U(struct dims_raw, f[d], name, 1, 1 << 24, "1", false, NULL)
+#define DIM_FIELD(d, name) \
+	CFG_U(struct dims_raw, f[d], name, 1, 1 << 24, "1", false, "factor of this dimension")
 static const struct cfg_field dims_fields[] = {
 	DIM_FIELD(DIM_N, "N"), DIM_FIELD(DIM_M, "M"), DIM_FIELD(DIM_C, "C"), DIM_FIELD(DIM_E, "E"),
 	DIM_FIELD(DIM_F, "F"), DIM_FIELD(DIM_R, "R"), DIM_FIELD(DIM_S, "S"),
@@ -67,11 +68,11 @@ struct levels_raw {
 	const yaml_node_t *lv[LV_COUNT];
 };
 static const struct cfg_field levels_fields[] = {
-	CFG_N(struct levels_raw, lv[LV_DRAM], "dram", CFG_MAP, false, NULL),
-	CFG_N(struct levels_raw, lv[LV_GLB], "glb", CFG_MAP, false, NULL),
-	CFG_N(struct levels_raw, lv[LV_ROW], "rows", CFG_MAP, false, NULL),
-	CFG_N(struct levels_raw, lv[LV_COL], "cols", CFG_MAP, false, NULL),
-	CFG_N(struct levels_raw, lv[LV_RF], "rf", CFG_MAP, false, NULL),
+	CFG_N(struct levels_raw, lv[LV_DRAM], "dram", CFG_MAP, false, "DRAM loops (temporal)"),
+	CFG_N(struct levels_raw, lv[LV_GLB], "glb", CFG_MAP, false, "GLB loops (temporal)"),
+	CFG_N(struct levels_raw, lv[LV_ROW], "rows", CFG_MAP, false, "down the PE array (spatial)"),
+	CFG_N(struct levels_raw, lv[LV_COL], "cols", CFG_MAP, false, "across the PE array (spatial)"),
+	CFG_N(struct levels_raw, lv[LV_RF], "rf", CFG_MAP, false, "loops inside a PE (temporal)"),
 };
 
 struct orders_raw {
@@ -356,3 +357,26 @@ void mapper_fixed_write(FILE *out, const struct net_result *r, const struct wl_n
 		}
 	}
 }
+
+static const struct cfg_section mapping_sections[] = {
+	CFG_SECTION("", top_fields, "`batch` 0 means any; otherwise it must equal `--batch`."),
+	CFG_SECTION("layers[]", layer_fields,
+		    "A layer gives `rs` (row-stationary only) or `factors` (with optional "
+		    "`orders`), not both; layers not listed are searched."),
+	CFG_SECTION("layers[].rs", rs_fields,
+		    "Eyeriss chip parameters (JSSC 2017, Table III): a PE runs p filters x q "
+		    "channels of one filter row; a PE set is R rows x e columns; r sets work on "
+		    "different channels, t on different filters; the GLB holds m output channels "
+		    "(a multiple of p t) of n images, c channels (a multiple of q r; 0 = q r) and "
+		    "`strips` strips of e rows. Everything else runs in DRAM loops."),
+	CFG_SECTION("layers[].factors", levels_fields,
+		    "Each level maps dimension letters to factors; absent factors are 1 and "
+		    "`dram` takes what is left. The product of a dimension's factors must be its "
+		    "size, and each dataflow allows only some levels per dimension."),
+	CFG_SECTION("layers[].factors.<level>", dims_fields, NULL),
+	CFG_SECTION("layers[].orders", orders_fields,
+		    "A permutation of NMCEFRS, outermost loop first."),
+};
+const struct cfg_schema mapper_fixed_schema =
+	CFG_SCHEMA("mapping", "Mapping file (`esim energy --mapping`, `--save-mapping`)",
+		   mapping_sections);

@@ -21,6 +21,10 @@ int mapper_fixed_load_string(struct mapper_fixed *f, const char *name, const cha
 			     const struct wl_network *net, uint32_t batch, enum arch_dataflow df,
 			     struct sim_err *err);
 void mapper_fixed_deinit(struct mapper_fixed *f);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema mapper_fixed_schema;
+
 
 /* Writes the mappings of r's feasible layers as a mapping file. */
 void mapper_fixed_write(FILE *out, const struct net_result *r, const struct wl_network *net);

@@ -2,8 +2,8 @@
  *
  * The file is assembled in memory with explicit little-endian encoding (so it
  * reads the same on any host), its CRC-32 appended, then written to a
- * mkstemp() file next to the target, fsync()ed and rename()d over it: POSIX
- * rename is atomic, so readers see either the old or the new checkpoint.
+ * temporary file next to the target, fsync()ed and rename()d over it
+ * (core/outfile.h): readers see either the old or the new checkpoint.
  * Loading reads the whole file, checks magic, version and CRC first, then
  * parses with a bounds-checked cursor, rebuilds the network and re-derives
  * every layer's shapes (so a file with a valid CRC but an inconsistent
@@ -19,6 +19,7 @@
 #include <zlib.h>
 
 #include "core/mem.h"
+#include "core/outfile.h"
 
 static const char ckpt_magic[8] = {'E', 'S', 'I', 'M', 'C', 'K', 'P', 'T'};
 #define CKPT_MAX_BYTES (1ull << 31)
@@ -100,43 +101,6 @@ static void put_param(struct wbuf *b, int layer, uint32_t kind, const struct nn_
 		put(b, p->mask, p->n);
 }
 
-/* Writes buf to path through a temporary file and rename. */
-static int write_atomic(const char *path, const uint8_t *buf, size_t len, struct sim_err *err)
-{
-	char tmp[4096];
-	if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= sizeof tmp)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "path is too long");
-	int fd = mkstemp(tmp);
-	if (fd < 0)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot create a temporary file: %s",
-				   strerror(errno));
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			goto fail;
-		done += (size_t)w;
-	}
-	if (fsync(fd) != 0)
-		goto fail;
-	if (close(fd) != 0) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) != 0)
-		goto fail;
-	return 0;
-fail:
-	sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot write: %s", strerror(errno));
-	if (fd >= 0)
-		close(fd);
-	unlink(tmp);
-	return err->code;
-}
-
 int nn_checkpoint_save(const struct nn_model *m, const struct nn_ckpt_meta *meta,
 		       const char *path, struct sim_err *err)
 {
@@ -176,7 +140,7 @@ int nn_checkpoint_save(const struct nn_model *m, const struct nn_ckpt_meta *meta
 	}
 	if (!b.failed)
 		put_u32(&b, (uint32_t)crc32(0L, b.p, (uInt)b.len));
-	int rc = b.failed ? (int)err->code : write_atomic(path, b.p, b.len, err);
+	int rc = b.failed ? (int)err->code : sim_out_write_file(path, b.p, b.len, err);
 	free(b.p);
 	return rc;
 }

@@ -3,9 +3,10 @@
  *
  * An IDX file is: two zero bytes, a type byte (0x08: unsigned byte), a byte
  * NDIM, NDIM big-endian u32 sizes, then the product of the sizes in bytes.
- * The whole file is decompressed into memory through zlib (gzread reads plain
- * files unchanged), then checked: magic, dimensions, exact payload size (a
- * truncated or over-long file is an error), and for labels the range.
+ * Files are read through zlib (gzread reads plain files unchanged): the
+ * header first (magic, element type, dimension count, sizes), then exactly
+ * the payload it announces (a truncated or over-long file is an error), and
+ * for labels the range.
  * Normalisation uses the training set's pixel mean and standard deviation,
  * x = (byte/255 - mean) / std, applied to training and test sets alike. */
 #include "nn/dataset.h"
@@ -24,97 +25,144 @@
 #define IDX_MAX_BYTES (1u << 30)
 #define IDX_MAX_SIDE 4096u
 
-/* Reads all of path (decompressing gzip) into a new buffer; caller owns it. */
-static int read_all(const char *path, uint8_t **out, size_t *size, struct sim_err *err)
-{
-	*out = NULL;
-	*size = 0;
-	gzFile f = gzopen(path, "rb");
-	if (!f)
-		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open: %s",
-				   errno ? strerror(errno) : "out of memory");
-	size_t cap = 1u << 20, len = 0;
-	uint8_t *buf = sim_malloc(cap, err);
-	if (!buf)
-		goto fail;
-	for (;;) {
-		if (len == cap) {
-			if (cap >= IDX_MAX_BYTES) {
-				sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-					    "file is larger than %u bytes", IDX_MAX_BYTES);
-				goto fail;
-			}
-			uint8_t *nb = sim_realloc(buf, cap * 2, err);
-			if (!nb)
-				goto fail;
-			buf = nb;
-			cap *= 2;
-		}
-		int got = gzread(f, buf + len, (unsigned)(cap - len));
-		if (got < 0) {
-			int zerr;
-			const char *msg = gzerror(f, &zerr);
-			sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "corrupt compressed data: %s", msg);
-			goto fail;
-		}
-		if (got == 0)
-			break;
-		len += (size_t)got;
-	}
-	int zerr;
-	const char *msg = gzerror(f, &zerr);
-	if (zerr != Z_OK) {
-		sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "corrupt or truncated compressed data: %s",
-			    msg);
-		goto fail;
-	}
-	gzclose(f);
-	*out = buf;
-	*size = len;
-	return 0;
-fail:
-	free(buf);
-	gzclose(f);
-	return err->code;
-}
-
 static uint32_t be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
-/* Checks the header of an IDX file of ndim dimensions (sizes into dims) and
- * that exactly the payload follows; returns the payload offset in *off. */
-static int idx_check(const char *path, const uint8_t *buf, size_t size, uint32_t ndim,
-		     uint32_t *dims, size_t *off, struct sim_err *err)
+/* zlib's message for the last error on f, without the path it prefixes. */
+static const char *gz_message(gzFile f, const char *path, int *zerr)
 {
-	if (size < 4)
-		return sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-				   "truncated: %zu bytes, an IDX header needs at least 4", size);
-	if (buf[0] != 0 || buf[1] != 0 || buf[2] != 0x08 || buf[3] != ndim)
-		return sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-				   "bad magic %02x%02x%02x%02x: expected 000008%02x (unsigned bytes, "
-				   "%u dimensions)", buf[0], buf[1], buf[2], buf[3], ndim, ndim);
-	*off = 4 + 4 * (size_t)ndim;
-	if (size < *off)
-		return sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-				   "truncated: the header needs %zu bytes, the file has %zu", *off,
-				   size);
+	const char *msg = gzerror(f, zerr);
+	size_t n = strlen(path);
+	if (strncmp(msg, path, n) == 0 && strncmp(msg + n, ": ", 2) == 0)
+		msg += n + 2;
+	return msg;
+}
+
+/* Reads up to want bytes into buf; returns how many, or -1 with err set when
+ * the compressed stream is corrupt. A short count means end of file. */
+static long gz_read_full(gzFile f, const char *path, uint8_t *buf, size_t want,
+			 struct sim_err *err)
+{
+	size_t got = 0;
+	while (got < want) {
+		unsigned chunk = want - got > (1u << 30) ? 1u << 30 : (unsigned)(want - got);
+		int n = gzread(f, buf + got, chunk);
+		int zerr;
+		if (n < 0 || (n == 0 && (gz_message(f, path, &zerr), zerr != Z_OK))) {
+			const char *msg = gz_message(f, path, &zerr);
+			sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "corrupt or truncated compressed "
+				    "data: %s", msg);
+			return -1;
+		}
+		if (n == 0)
+			break;
+		got += (size_t)n;
+	}
+	return (long)got;
+}
+
+/* Reads the IDX file at path (gzip-compressed or plain) of ndim dimensions:
+ * checks the magic (two zero bytes), the element type (0x08, unsigned
+ * bytes) and the dimension count, reads the sizes into dims, and reads
+ * exactly the payload they announce into a new buffer (*out, caller owns),
+ * refusing a shorter or a longer file. The buffer grows with the data
+ * actually read, so a header announcing more than the file holds costs no
+ * more memory than the file. */
+static int idx_read(const char *path, uint32_t ndim, uint32_t *dims, uint8_t **out,
+		    struct sim_err *err)
+{
+	*out = NULL;
+	gzFile f = gzopen(path, "rb");
+	if (!f)
+		return sim_err_set(err, SIM_ERR_IO, path, 0, 0, "cannot open: %s",
+				   errno ? strerror(errno) : "out of memory");
+	uint8_t head[4 + 4 * 3], *buf = NULL;
+	const size_t head_len = 4 + 4 * (size_t)ndim;
+	long got = gz_read_full(f, path, head, 4, err);
+	if (got < 0)
+		goto fail;
+	if (got < 4) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
+			    "truncated: %ld bytes, an IDX header needs at least 4", got);
+		goto fail;
+	}
+	if (head[0] != 0 || head[1] != 0) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "bad magic: not an IDX file (it starts "
+			    "%02x %02x, an IDX file 00 00)", head[0], head[1]);
+		goto fail;
+	}
+	if (head[2] != 0x08) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "element type 0x%02x: only unsigned "
+			    "bytes (0x08) are supported", head[2]);
+		goto fail;
+	}
+	if (head[3] != ndim) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "%u dimensions: %s file has %u",
+			    head[3], ndim == 3 ? "an image" : "a label", ndim);
+		goto fail;
+	}
+	if ((got = gz_read_full(f, path, head + 4, head_len - 4, err)) < 0)
+		goto fail;
+	if ((size_t)got < head_len - 4) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
+			    "truncated: the header needs %zu bytes, the file has %zu", head_len,
+			    4 + (size_t)got);
+		goto fail;
+	}
 	uint64_t payload = 1;
 	for (uint32_t i = 0; i < ndim; i++) {
-		dims[i] = be32(buf + 4 + 4 * i);
-		if (dims[i] == 0 || (i > 0 && dims[i] > IDX_MAX_SIDE))
-			return sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-					   "dimension %u is %u: must be in [1, %u]", i, dims[i],
-					   i > 0 ? IDX_MAX_SIDE : IDX_MAX_BYTES);
-		payload *= dims[i];
+		dims[i] = be32(head + 4 + 4 * i);
+		if (dims[i] == 0 || (i > 0 && dims[i] > IDX_MAX_SIDE)) {
+			sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "dimension %u is %u: must be in "
+				    "[1, %u]", i, dims[i], i > 0 ? IDX_MAX_SIDE : UINT32_MAX);
+			goto fail;
+		}
+		payload *= dims[i]; /* at most 2^32 * 4096^2: no overflow */
 	}
-	if (payload != size - *off)
-		return sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
-				   "%s: the header announces %llu data bytes, the file holds %zu",
-				   payload > size - *off ? "truncated" : "trailing data",
-				   (unsigned long long)payload, size - *off);
+	if (payload > IDX_MAX_BYTES) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0, "the header announces %llu data bytes, "
+			    "more than the %u esim reads", (unsigned long long)payload, IDX_MAX_BYTES);
+		goto fail;
+	}
+	size_t cap = 0, len = 0;
+	while (len < payload) {
+		size_t next = cap ? 2 * cap : 1u << 16;
+		if (next > payload)
+			next = (size_t)payload;
+		uint8_t *nb = sim_realloc(buf, next, err);
+		if (!nb)
+			goto fail;
+		buf = nb;
+		cap = next;
+		if ((got = gz_read_full(f, path, buf + len, cap - len, err)) < 0)
+			goto fail;
+		len += (size_t)got;
+		if (len < cap)
+			break;
+	}
+	/* Count what follows the payload, in a scratch buffer. */
+	uint64_t extra = 0;
+	uint8_t scratch[4096];
+	while ((got = gz_read_full(f, path, scratch, sizeof scratch, err)) > 0)
+		extra += (uint64_t)got;
+	if (got < 0)
+		goto fail;
+	if (len < payload || extra) {
+		sim_err_set(err, SIM_ERR_DATA, path, 0, 0,
+			    "%s: the header announces %llu data bytes, the file holds %llu",
+			    extra ? "trailing data" : "truncated", (unsigned long long)payload,
+			    (unsigned long long)(len + extra));
+		goto fail;
+	}
+	gzclose(f);
+	*out = buf;
 	return 0;
+fail:
+	free(buf);
+	gzclose(f);
+	return err->code;
 }
 
 int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const char *labels_path,
@@ -124,12 +172,8 @@ int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const ch
 	snprintf(ds->source, sizeof ds->source, "%s", images_path);
 	snprintf(ds->labels_source, sizeof ds->labels_source, "%s", labels_path);
 	uint8_t *img = NULL, *lab = NULL;
-	size_t img_size, lab_size, img_off, lab_off;
 	uint32_t idims[3], ldims[1];
-	if (read_all(images_path, &img, &img_size, err) ||
-	    idx_check(images_path, img, img_size, 3, idims, &img_off, err) ||
-	    read_all(labels_path, &lab, &lab_size, err) ||
-	    idx_check(labels_path, lab, lab_size, 1, ldims, &lab_off, err))
+	if (idx_read(images_path, 3, idims, &img, err) || idx_read(labels_path, 1, ldims, &lab, err))
 		goto fail;
 	if (idims[0] != ldims[0]) {
 		sim_err_set(err, SIM_ERR_DATA, labels_path, 0, 0,
@@ -141,7 +185,7 @@ int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const ch
 	ds->h = idims[1];
 	ds->w = idims[2];
 	for (uint64_t i = 0; i < ds->n; i++) {
-		uint8_t l = lab[lab_off + i];
+		uint8_t l = lab[i];
 		if (l >= max_classes) {
 			sim_err_set(err, SIM_ERR_DATA, labels_path, 0, 0,
 				    "label %llu is %u: must be below %u", (unsigned long long)i, l,
@@ -157,8 +201,8 @@ int nn_dataset_load_idx(struct nn_dataset *ds, const char *images_path, const ch
 	if (!ds->labels)
 		goto fail;
 	for (uint64_t i = 0; i < pixels; i++)
-		ds->images[i] = img[img_off + i] / 255.0f;
-	memcpy(ds->labels, lab + lab_off, ds->n);
+		ds->images[i] = img[i] / 255.0f;
+	memcpy(ds->labels, lab, ds->n);
 	free(img);
 	free(lab);
 	return 0;

@@ -182,24 +182,11 @@ static bool paired(const struct seed *s)
 	return s->measured[0] > 0 && s->measured[1] > 0;
 }
 
-static int plot_fronts(const struct seed *seeds, size_t n, const struct compare_opts *o,
-		       const char *unit, char *made, size_t made_size, struct sim_err *err)
+/* Writes the fronts' data files and script into dir and runs gnuplot there. */
+static int write_fronts(const struct seed *seeds, size_t n, const struct compare_opts *o,
+			const char *unit, const char *dir, char *made, size_t made_size,
+			struct sim_err *err)
 {
-	const char *dir = o->plot_dir;
-	char buf[512];
-	snprintf(buf, sizeof buf, "%s", dir);
-	for (char *p = buf + 1;; p++) { /* mkdir -p */
-		if (*p != '/' && *p != '\0')
-			continue;
-		char c = *p;
-		*p = '\0';
-		if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
-					   strerror(errno));
-		*p = c;
-		if (c == '\0')
-			break;
-	}
 	double lmax = o->losses[o->n_losses - 1], emin = INFINITY, emax = 0;
 	for (size_t s = 0; s < n; s++)
 		for (int m = 0; m < 2; m++)
@@ -283,6 +270,21 @@ static int plot_fronts(const struct seed *seeds, size_t n, const struct compare_
 		return err->code;
 	gnuplot_made(made, made_size, "compare");
 	return 0;
+}
+
+/* The figure of the fronts in o->plot_dir, replaced whole or not at all. */
+static int plot_fronts(const struct seed *seeds, size_t n, const struct compare_opts *o,
+		       const char *unit, char *made, size_t made_size, struct sim_err *err)
+{
+	struct gnuplot_stage st;
+	int rc = gnuplot_stage_open(&st, o->plot_dir, err);
+	if (rc)
+		return rc;
+	rc = write_fronts(seeds, n, o, unit, st.dir, made, made_size, err);
+	if (rc == 0)
+		return gnuplot_stage_commit(&st, err);
+	gnuplot_stage_abort(&st);
+	return rc;
 }
 
 int report_compare(const char *results_csv, const struct compare_opts *o, FILE *out, char *made,

@@ -1,12 +1,153 @@
-/* gnuplot helpers (see gnuplot.h). */
+/* gnuplot helpers (see gnuplot.h).
+ *
+ * Why a staging folder rather than one temporary file per output: gnuplot
+ * writes its images itself, under the names its script gives, and the
+ * scripts are kept beside the images for users to edit and re-run, so they
+ * must name the final files. Running them in a private folder inside the
+ * output folder (same file system) and renaming each finished file out of it
+ * gives every image, script and data file the all-or-nothing update of
+ * core/outfile.h, with scripts that still read `set output 'pareto.png'`. */
 #include "report/gnuplot.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+static int make_dirs(const char *dir, struct sim_err *err)
+{
+	char buf[512];
+	if ((size_t)snprintf(buf, sizeof buf, "%s", dir) >= sizeof buf)
+		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "the path is too long");
+	for (char *p = buf + 1;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char c = *p;
+		*p = '\0';
+		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
+			return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot create: %s",
+					   strerror(errno));
+		*p = c;
+		if (c == '\0')
+			break;
+	}
+	struct stat st;
+	if (stat(buf, &st) != 0 || !S_ISDIR(st.st_mode))
+		return sim_err_set(err, SIM_ERR_IO, buf, 0, 0, "cannot write plots: not a directory");
+	return 0;
+}
+
+int gnuplot_stage_open(struct gnuplot_stage *s, const char *out_dir, struct sim_err *err)
+{
+	memset(s, 0, sizeof *s);
+	snprintf(s->out_dir, sizeof s->out_dir, "%s", out_dir);
+	int rc = make_dirs(out_dir, err);
+	if (rc)
+		return rc;
+	snprintf(s->dir, sizeof s->dir, "%s/.esim-plot-XXXXXX", out_dir);
+	if (!mkdtemp(s->dir)) {
+		int e = errno;
+		s->dir[0] = '\0';
+		return sim_err_set(err, SIM_ERR_IO, out_dir, 0, 0, "cannot create a file here: %s",
+				   strerror(e));
+	}
+	return 0;
+}
+
+typedef int (*staged_fn)(struct gnuplot_stage *s, const char *name, struct sim_err *err);
+
+/* Calls fn for every file of the staging folder; stops at the first failure. */
+static int each_staged(struct gnuplot_stage *s, staged_fn fn, struct sim_err *err)
+{
+	DIR *d = opendir(s->dir);
+	if (!d)
+		return sim_err_set(err, SIM_ERR_IO, s->dir, 0, 0, "cannot read: %s", strerror(errno));
+	int rc = 0;
+	struct dirent *e;
+	while (rc == 0 && (e = readdir(d)))
+		if (e->d_name[0] != '.')
+			rc = fn(s, e->d_name, err);
+	closedir(d);
+	return rc;
+}
+
+/* gnuplot does not report a failed write (a full disk gives a truncated
+ * image and exit status 0), so each image is checked for its end: a PNG's
+ * last chunk is IEND, an SVG's last element </svg>. */
+static int check_image(struct gnuplot_stage *s, const char *name, struct sim_err *err)
+{
+	static const unsigned char png_end[12] = {0, 0, 0, 0, 'I', 'E', 'N', 'D',
+						  0xae, 0x42, 0x60, 0x82};
+	size_t len = strlen(name);
+	bool png = len > 4 && strcmp(name + len - 4, ".png") == 0;
+	bool svg = len > 4 && strcmp(name + len - 4, ".svg") == 0;
+	if (!png && !svg)
+		return 0;
+	char path[900];
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	unsigned char tail[64];
+	size_t got = 0;
+	FILE *f = fopen(path, "rb");
+	if (f && fseek(f, 0, SEEK_END) == 0) {
+		long size = ftell(f);
+		if (fseek(f, size > (long)sizeof tail ? size - (long)sizeof tail : 0, SEEK_SET) == 0)
+			got = fread(tail, 1, sizeof tail, f);
+	}
+	if (f)
+		fclose(f);
+	bool whole = false;
+	if (png)
+		whole = got >= sizeof png_end &&
+			memcmp(tail + got - sizeof png_end, png_end, sizeof png_end) == 0;
+	for (size_t i = 0; svg && i + 6 <= got; i++)
+		whole |= memcmp(tail + i, "</svg>", 6) == 0;
+	if (!whole)
+		return sim_err_set(err, SIM_ERR_IO, s->out_dir, 0, 0,
+				   "gnuplot wrote no complete %s (is the disk full?)", name);
+	return 0;
+}
+
+static int move_out(struct gnuplot_stage *s, const char *name, struct sim_err *err)
+{
+	char from[900], to[900];
+	snprintf(from, sizeof from, "%s/%s", s->dir, name);
+	snprintf(to, sizeof to, "%s/%s", s->out_dir, name);
+	if (rename(from, to) != 0)
+		return sim_err_set(err, SIM_ERR_IO, to, 0, 0, "cannot replace: %s", strerror(errno));
+	return 0;
+}
+
+static int remove_staged(struct gnuplot_stage *s, const char *name, struct sim_err *err)
+{
+	(void)err;
+	char path[900];
+	snprintf(path, sizeof path, "%s/%s", s->dir, name);
+	unlink(path);
+	return 0;
+}
+
+int gnuplot_stage_commit(struct gnuplot_stage *s, struct sim_err *err)
+{
+	int rc = each_staged(s, check_image, err);
+	if (rc == 0)
+		rc = each_staged(s, move_out, err);
+	gnuplot_stage_abort(s);
+	return rc;
+}
+
+void gnuplot_stage_abort(struct gnuplot_stage *s)
+{
+	if (!s->dir[0])
+		return;
+	each_staged(s, remove_staged, NULL);
+	rmdir(s->dir);
+	s->dir[0] = '\0';
+}
 
 FILE *gnuplot_open(const char *dir, const char *name, struct sim_err *err)
 {
@@ -20,15 +161,23 @@ FILE *gnuplot_open(const char *dir, const char *name, struct sim_err *err)
 
 int gnuplot_close(FILE *f, const char *dir, const char *name, struct sim_err *err)
 {
-	if (fclose(f) != 0)
+	bool ok = fflush(f) == 0 && !ferror(f);
+	int e = errno;
+	if (fclose(f) != 0 && ok) {
+		ok = false;
+		e = errno;
+	}
+	if (!ok)
 		return sim_err_set(err, SIM_ERR_IO, dir, 0, 0, "cannot write %s: %s", name,
-				   strerror(errno));
+				   strerror(e));
 	return 0;
 }
 
 /* Runs gnuplot on dir/script from inside dir; its output names are relative. */
 int gnuplot_run(const char *dir, const char *script, struct sim_err *err)
 {
+	fflush(stdout);
+	fflush(stderr);
 	pid_t pid = fork();
 	if (pid < 0)
 		return sim_err_set(err, SIM_ERR_IO, NULL, 0, 0, "fork failed: %s", strerror(errno));

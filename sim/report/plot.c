@@ -1,7 +1,9 @@
 /* gnuplot figures of a sweep, from results.csv alone (see plot.h).
  * The C side only selects and reshapes rows into whitespace-separated data
  * files; every visual choice lives in the generated .gp scripts, which are
- * kept next to the images so a user can edit and re-run them. */
+ * kept next to the images so a user can edit and re-run them. All of one
+ * call's files are written in a staging folder and moved into place only
+ * when every figure was made (report/gnuplot.h). */
 #include "report/plot.h"
 
 #include <errno.h>
@@ -496,27 +498,33 @@ int report_plot_sweep(const char *results_csv, const char *out_dir, char *made, 
 		if (collect_categories(&d, cand, d.baseline, vals) <= 2)
 			d.c_fill = cand;
 	}
-	if ((rc = gnuplot_mkdir(out_dir, err)))
+	struct gnuplot_stage st;
+	if ((rc = gnuplot_stage_open(&st, out_dir, err)))
 		goto done;
-	if ((rc = plot_pareto(&d, out_dir, made, made_size, err)))
-		goto done;
-	if (d.energy_only)
-		goto done;
-	if ((rc = plot_layers(&d, out_dir, made, made_size, err)))
-		goto done;
+	/* Every figure is made in the staging folder, then all move at once. */
+	const char *dir = st.dir;
+	if ((rc = plot_pareto(&d, dir, made, made_size, err)) || d.energy_only)
+		goto staged;
+	if ((rc = plot_layers(&d, dir, made, made_size, err)))
+		goto staged;
 	/* A line per granularity, or per method when the granularity is not an axis. */
 	bool by_gran = d.c_gran > 0 && (size_t)d.c_gran < d.first_metric;
 	long by = by_gran ? d.c_gran : method > 0 && (size_t)method < d.first_metric ? method : -1;
 	if (d.c_density >= 0 &&
-	    (rc = plot_series(&d, out_dir, "density", d.c_density, by, "Weight density",
+	    (rc = plot_series(&d, dir, "density", d.c_density, by, "Weight density",
 			      by_gran || by < 0 ? "Accuracy vs weight density, per granularity"
 						: "Accuracy vs weight density, per method",
 			      made, made_size, err)))
-		goto done;
+		goto staged;
 	if (d.c_wbits > 0 && (size_t)d.c_wbits < d.first_metric)
-		rc = plot_series(&d, out_dir, "bitwidth", d.c_wbits,
-				 sweep_results_col(&r, "method"), "Weight bits",
-				 "Accuracy and energy vs weight bits", made, made_size, err);
+		rc = plot_series(&d, dir, "bitwidth", d.c_wbits, sweep_results_col(&r, "method"),
+				 "Weight bits", "Accuracy and energy vs weight bits", made, made_size,
+				 err);
+staged:
+	if (rc == 0)
+		rc = gnuplot_stage_commit(&st, err);
+	else
+		gnuplot_stage_abort(&st);
 done:
 	sweep_results_deinit(&r);
 	return rc;

@@ -183,6 +183,40 @@ static int check_methods(struct cfg_doc *doc, struct sweep_experiment *e,
 	return 0;
 }
 
+struct id_at {
+	const char *id;
+	size_t point;
+};
+
+static int cmp_id_at(const void *pa, const void *pb)
+{
+	const struct id_at *a = pa, *b = pb;
+	int c = strcmp(a->id, b->id);
+	return c ? c : (a->point > b->point) - (a->point < b->point);
+}
+
+/* The first point (in file order) whose id an earlier point already has, or
+ * n when the ids are distinct. Sorting keeps this O(n log n): a short file
+ * can expand to many points. */
+static size_t first_repeat(const struct sweep_experiment *e, struct sim_err *err, int *rc)
+{
+	size_t n = e->n_points, first = n;
+	*rc = 0;
+	struct id_at *s = sim_calloc(n ? n : 1, sizeof *s, err);
+	if (!s) {
+		*rc = SIM_ERR_NOMEM;
+		return n;
+	}
+	for (size_t p = 0; p < n; p++)
+		s[p] = (struct id_at){e->ids[p], p};
+	qsort(s, n, sizeof *s, cmp_id_at);
+	for (size_t k = 1; k < n; k++)
+		if (strcmp(s[k].id, s[k - 1].id) == 0 && s[k].point < first)
+			first = s[k].point;
+	free(s);
+	return first;
+}
+
 /* Fills values and ids once every point is decoded; a repeated id means two
  * points with identical axis values, reported at the node that made the second. */
 static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
@@ -203,11 +237,14 @@ static int finish_points(struct cfg_doc *doc, struct sweep_experiment *e,
 			h = fnv1a(fnv1a(fnv1a(fnv1a(h, f->key), "="), buf), ";");
 		}
 		snprintf(e->ids[p], sizeof e->ids[p], "%016llx", (unsigned long long)h);
-		for (size_t q = 0; q < p; q++)
-			if (strcmp(e->ids[q], e->ids[p]) == 0)
-				return cfg_err_at(err, doc, origin[p],
-						  "this point repeats an earlier one (same values on every axis)");
 	}
+	int rc;
+	size_t p = first_repeat(e, err, &rc);
+	if (rc)
+		return rc;
+	if (p < e->n_points)
+		return cfg_err_at(err, doc, origin[p],
+				  "this point repeats an earlier one (same values on every axis)");
 	return 0;
 }
 
@@ -237,8 +274,9 @@ static int expand_axes(struct cfg_doc *doc, struct sweep_experiment *e, const ya
 		size_t len = cfg_seq_len(list);
 		if (len == 0)
 			return cfg_err_at(err, doc, list, "axis '%s' has no values", name);
-		if (total > 1000000 / len)
-			return cfg_err_at(err, doc, list, "the axes expand to more than 1000000 points");
+		if (total > SWEEP_MAX_POINTS / len)
+			return cfg_err_at(err, doc, list, "the axes expand to more than %d points",
+					  SWEEP_MAX_POINTS);
 		total *= len;
 		field_of[k] = (size_t)f;
 		lists[k] = list;
@@ -380,3 +418,18 @@ int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, c
 	snprintf(e->path, sizeof e->path, "%s", name);
 	return cfg_doc_decode(name, text, decode_cb, e, err);
 }
+
+static const struct cfg_section experiment_sections[] = {
+	CFG_SECTION("", top_fields,
+		    "`axes` (a cartesian product) or `points` (an explicit list), not both; "
+		    "without either the experiment is the single point `base`."),
+	CFG_SECTION("base, axes, points[]", point_fields,
+		    "Every key of `base` can be an axis (a list of values under `axes`) or be set "
+		    "per point. Paths are taken from the working directory and checked when the "
+		    "file is read. In an accuracy sweep (with `dataset`) the points of one `seed` "
+		    "share one trained baseline, so `network`, `dataset`, the `train_*` keys, "
+		    "`val_images` and `check_images` cannot vary; `seed` can (a baseline per "
+		    "seed)."),
+};
+const struct cfg_schema sweep_experiment_schema =
+	CFG_SCHEMA("experiment", "Experiment (`experiments/*.yaml`, `esim sweep`)", experiment_sections);

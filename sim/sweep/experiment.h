@@ -58,6 +58,9 @@ enum sweep_zeros { SWEEP_ZEROS_ARCH, SWEEP_ZEROS_NONE, SWEEP_ZEROS_GATE, SWEEP_Z
 extern const char *const sweep_zeros_names[SWEEP_ZEROS_COUNT];
 
 #define SWEEP_PATH_MAX 256
+/* Points an experiment may expand to: each holds its paths (about 1.4 kB),
+ * so a few lines of axes must not ask for gigabytes. */
+#define SWEEP_MAX_POINTS 100000
 
 /* One point's complete configuration. Zero in a hardware field means "as the
  * architecture file says" (documented in the field table). */
@@ -112,6 +115,10 @@ int sweep_experiment_load(struct sweep_experiment *e, const char *path, struct s
 int sweep_experiment_load_string(struct sweep_experiment *e, const char *name, const char *text,
 				 struct sim_err *err);
 void sweep_experiment_deinit(struct sweep_experiment *e);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema sweep_experiment_schema;
+
 
 /* Name of axis a (the YAML key), and point p's canonical value on it. */
 const char *sweep_experiment_axis_name(const struct sweep_experiment *e, size_t a);

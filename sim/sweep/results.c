@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/outfile.h"
 
 static void free_cells(char **cells, size_t n)
 {
@@ -114,29 +115,20 @@ static char *join_line(char *const *cells, size_t n, struct sim_err *err)
 
 int sweep_results_rewrite(struct sweep_results *r, struct sim_err *err)
 {
-	char tmp[sizeof r->path + 16];
-	snprintf(tmp, sizeof tmp, "%s.tmp", r->path);
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0)
-		return sim_err_set(err, SIM_ERR_IO, tmp, 0, 0, "cannot create: %s", strerror(errno));
-	int rc = 0;
-	for (size_t i = 0; i <= r->n_rows && rc == 0; i++) {
+	struct sim_out out;
+	int rc = sim_out_open(&out, r->path, err);
+	for (size_t i = 0; rc == 0 && i <= r->n_rows; i++) {
 		char *line = join_line(i == 0 ? r->cols : r->rows[i - 1].cells, r->n_cols, err);
-		if (!line) {
+		if (!line)
 			rc = SIM_ERR_NOMEM;
-			break;
-		}
-		if (write_all(fd, line, strlen(line)))
-			rc = sim_err_set(err, SIM_ERR_IO, tmp, 0, 0, "write failed: %s", strerror(errno));
+		else if (fputs(line, out.f) == EOF)
+			rc = sim_err_set(err, SIM_ERR_IO, r->path, 0, 0, "write failed: %s",
+					 strerror(errno));
 		free(line);
 	}
-	if (rc == 0 && fsync(fd))
-		rc = sim_err_set(err, SIM_ERR_IO, tmp, 0, 0, "fsync failed: %s", strerror(errno));
-	close(fd);
-	if (rc == 0 && rename(tmp, r->path))
-		rc = sim_err_set(err, SIM_ERR_IO, r->path, 0, 0, "cannot replace: %s", strerror(errno));
-	if (rc)
-		unlink(tmp);
+	if (rc == 0)
+		return sim_out_commit(&out, err);
+	sim_out_abort(&out);
 	return rc;
 }
 
@@ -309,10 +301,16 @@ int sweep_results_append(struct sweep_results *r, const char *const *cells, stru
 	}
 	int rc = 0;
 	int fd = open(r->path, O_WRONLY | O_APPEND);
-	if (fd < 0)
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) != 0) {
 		rc = sim_err_set(err, SIM_ERR_IO, r->path, 0, 0, "cannot append: %s", strerror(errno));
-	else if (write_all(fd, line, strlen(line)) || fsync(fd))
+	} else if (write_all(fd, line, strlen(line)) || fsync(fd)) {
 		rc = sim_err_set(err, SIM_ERR_IO, r->path, 0, 0, "append failed: %s", strerror(errno));
+		/* A full disk can take part of the line: cut it off, so the rows
+		 * already there stay readable and a later append starts clean. */
+		if (ftruncate(fd, st.st_size) != 0)
+			sim_err_prefix(err, "cannot cut the partial row off (%s)", strerror(errno));
+	}
 	if (fd >= 0)
 		close(fd);
 	free(line);

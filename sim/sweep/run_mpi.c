@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "core/mem.h"
+#include "core/outfile.h"
 #include "nn/checkpoint.h"
 #include "sweep/baseline.h"
 #include "sweep/run_points.h"
@@ -477,12 +478,8 @@ static int cache_ckpt(struct worker *w, const char *buf, size_t len, struct sim_
 	if (!c)
 		return sim_err_set(err, SIM_ERR_INTERNAL, NULL, 0, 0,
 				   "a baseline for a seed this rank has no data for");
-	FILE *f = fopen(c->ckpt, "wb");
-	bool ok = f && fwrite(buf + sizeof seed, 1, len - sizeof seed, f) == len - sizeof seed;
-	if (f && fclose(f) != 0)
-		ok = false;
-	if (!ok)
-		return sim_err_set(err, SIM_ERR_IO, c->ckpt, 0, 0, "cannot write");
+	if (sim_out_write_file(c->ckpt, buf + sizeof seed, len - sizeof seed, err))
+		return err->code;
 	struct nn_model m;
 	struct nn_ckpt_meta meta;
 	int rc = nn_checkpoint_load(&m, &meta, c->ckpt, 64, 1, err);

@@ -28,9 +28,9 @@ static const struct cfg_field top_fields[] = {
 };
 
 static const struct cfg_field input_fields[] = {
-	CFG_U(struct wl_tensor_shape, c, "channels", 1, 1 << 20, NULL, true, NULL),
-	CFG_U(struct wl_tensor_shape, h, "height", 1, 1 << 20, NULL, true, NULL),
-	CFG_U(struct wl_tensor_shape, w, "width", 1, 1 << 20, NULL, true, NULL),
+	CFG_U(struct wl_tensor_shape, c, "channels", 1, 1 << 20, NULL, true, "input channels"),
+	CFG_U(struct wl_tensor_shape, h, "height", 1, 1 << 20, NULL, true, "input rows (pixels)"),
+	CFG_U(struct wl_tensor_shape, w, "width", 1, 1 << 20, NULL, true, "input columns (pixels)"),
 };
 
 struct layer_raw {
@@ -56,10 +56,13 @@ static const struct cfg_field layer_fields[] = {
 	[F_OUTF] = CFG_U(struct layer_raw, out_features, "out_features", 1, 1 << 24, NULL, false,
 			 "fc outputs"),
 	[F_KERNEL] = CFG_U(struct layer_raw, kernel, "kernel", 1, 1024, NULL, false, "square kernel side"),
-	[F_STRIDE] = CFG_U(struct layer_raw, stride, "stride", 1, 1024, "1", false, NULL),
-	[F_PAD] = CFG_U(struct layer_raw, padding, "padding", 0, 1024, "0", false, NULL),
-	[F_GROUPS] = CFG_U(struct layer_raw, groups, "groups", 1, 1 << 20, "1", false, NULL),
-	[F_BIAS] = CFG_B(struct layer_raw, bias, "bias", "true", false, NULL),
+	[F_STRIDE] = CFG_U(struct layer_raw, stride, "stride", 1, 1024, "1", false,
+			   "step of the window (pixels)"),
+	[F_PAD] = CFG_U(struct layer_raw, padding, "padding", 0, 1024, "0", false,
+			"zero rows and columns added on each side"),
+	[F_GROUPS] = CFG_U(struct layer_raw, groups, "groups", 1, 1 << 20, "1", false,
+			   "conv groups (channels split evenly)"),
+	[F_BIAS] = CFG_B(struct layer_raw, bias, "bias", "true", false, "one bias per output"),
 };
 static_assert(sizeof layer_fields / sizeof layer_fields[0] == F_COUNT, "one row per key");
 
@@ -327,3 +330,17 @@ bool wl_network_is_chain(const struct wl_network *net)
 			return false;
 	return true;
 }
+
+static const struct cfg_section network_sections[] = {
+	CFG_SECTION("", top_fields, NULL),
+	CFG_SECTION("input", input_fields, NULL),
+	CFG_SECTION("layers[]", layer_fields,
+		    "Keys by layer type: `conv` takes `out_channels` and `kernel` (required), "
+		    "`stride`, `padding`, `groups`, `bias`; `fc` takes `out_features` "
+		    "(required) and `bias`; `maxpool` and `avgpool` take `kernel` (required), "
+		    "`stride` (default: the kernel) and `padding`; `relu` takes none; `concat` "
+		    "and `add` need two or more inputs in `from`. Any other key is an error. "
+		    "Output sizes follow E = (H + 2P - R) / U + 1, rounded down."),
+};
+const struct cfg_schema wl_network_schema =
+	CFG_SCHEMA("network", "Network (`configs/networks/*.yaml`, `--net`)", network_sections);

@@ -73,6 +73,10 @@ int wl_network_load(struct wl_network *net, const char *path, struct sim_err *er
 int wl_network_load_string(struct wl_network *net, const char *name, const char *text,
 			   struct sim_err *err);
 void wl_network_deinit(struct wl_network *net);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema wl_network_schema;
+
 
 /* True for layers with weights (CONV and FC), the ones the simulator models. */
 bool wl_layer_has_weights(const struct wl_layer *layer);

@@ -259,3 +259,16 @@ double wl_sparsity_weight_density(const struct wl_sparsity *s, const struct wl_n
 	}
 	return all > 0 ? kept / all : 1.0;
 }
+
+static const struct cfg_section sparsity_sections[] = {
+	CFG_SECTION("", top_fields, NULL),
+	CFG_SECTION("default", layer_fields, NULL),
+	CFG_SECTION("layers.<layer name>", layer_fields,
+		    "Every value defaults to dense (`weight_density: 1`, `ifmap_density: 1`, "
+		    "`granularity: 0d`); `default` overrides that for every layer, a layer's "
+		    "entry overrides `default` key by key. Densities lie in (0, 1]. Keys of "
+		    "`layers` must name CONV/FC layers of the network, once each; `2d` does not "
+		    "exist for an FC layer."),
+};
+const struct cfg_schema wl_sparsity_schema =
+	CFG_SCHEMA("sparsity", "Sparsity profile (`configs/sparsity/*.yaml`, `--sparsity`)", sparsity_sections);

@@ -44,6 +44,10 @@ int wl_sparsity_load(struct wl_sparsity *s, const struct wl_network *net, const 
 int wl_sparsity_load_string(struct wl_sparsity *s, const struct wl_network *net,
 			    const char *name, const char *text, struct sim_err *err);
 void wl_sparsity_deinit(struct wl_sparsity *s);
+/* The keys of this kind of file, for the configuration reference (cfg/cfg.h). */
+struct cfg_schema;
+extern const struct cfg_schema wl_sparsity_schema;
+
 /* Added. Kept weights over all weights of the network's CONV/FC layers:
  * sum(weights_l * weight_density_l) / sum(weights_l) (Han 2015's "total"). */
 double wl_sparsity_weight_density(const struct wl_sparsity *s, const struct wl_network *net);

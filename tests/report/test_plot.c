@@ -10,20 +10,13 @@
 
 #include "report/plot.h"
 #include "test.h"
+#include "util/util.h"
 
 static void remove_dir(const char *dir)
 {
 	char cmd[300];
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 	CU_ASSERT_EQUAL(system(cmd), 0);
-}
-
-static void write_text(const char *path, const char *text)
-{
-	FILE *f = fopen(path, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs(text, f);
-	fclose(f);
 }
 
 static int is_png(const char *dir, const char *name)
@@ -126,16 +119,16 @@ static void test_energy_only_and_errors(void)
 	snprintf(dir, sizeof dir, "/tmp/esim-test-plot-e-%ld", (long)getpid());
 	mkdir(dir, 0755);
 	snprintf(csv, sizeof csv, "%s/results.csv", dir);
-	write_text(csv, "point,dataflow,pe_rows,accuracy,energy_total,cycles,energy_unit,pareto\n"
-			"a,rs,16,nan,100,1000,MAC16,1\nb,ws,16,nan,150,800,MAC16,1\n"
-			"c,os,32,nan,160,1200,MAC16,0\n");
+	CU_ASSERT_FATAL(tu_write_text(csv, "point,dataflow,pe_rows,accuracy,energy_total,cycles,"
+					   "energy_unit,pareto\na,rs,16,nan,100,1000,MAC16,1\n"
+					   "b,ws,16,nan,150,800,MAC16,1\nc,os,32,nan,160,1200,MAC16,0\n"));
 	struct sim_err err;
 	CU_ASSERT_EQUAL_FATAL(report_plot_sweep(csv, dir, made, sizeof made, &err), 0);
 	CU_ASSERT(is_png(dir, "pareto"));
 	CU_ASSERT(is_svg(dir, "pareto"));
 	CU_ASSERT_PTR_NULL(strstr(made, "density"));
 
-	write_text(csv, "point,foo\nx,1\n");
+	CU_ASSERT_FATAL(tu_write_text(csv, "point,foo\nx,1\n"));
 	CU_ASSERT_EQUAL(report_plot_sweep(csv, dir, made, sizeof made, &err), SIM_ERR_DATA);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err.msg, "not a sweep's results"));
 	remove_dir(dir);
