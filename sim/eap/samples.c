@@ -8,11 +8,6 @@
 
 #include "core/mem.h"
 
-static uint64_t shape_size(struct wl_tensor_shape s)
-{
-	return (uint64_t)s.c * s.h * s.w;
-}
-
 void eap_layer_stats_deinit(struct eap_layer_stats *ls)
 {
 	for (uint32_t g = 0; ls->st && g < ls->groups; g++)
@@ -40,7 +35,7 @@ int eap_layer_stats_init(struct eap_layer_stats *ls, struct nn_model *cur, struc
 		n_img = need;
 	if (n_img > train->n)
 		n_img = train->n;
-	uint64_t in_size = shape_size(l->in), out_size = shape_size(l->out);
+	uint64_t in_size = wl_shape_size(l->in), out_size = wl_shape_size(l->out);
 	uint64_t total_rows = n_img * positions;
 	uint64_t rows = total_rows < o->max_sample_rows ? total_rows : o->max_sample_rows;
 	if (rows < want)
