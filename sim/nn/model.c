@@ -112,6 +112,14 @@ void nn_model_deinit(struct nn_model *m)
 	memset(m, 0, sizeof *m);
 }
 
+void nn_model_move(struct nn_model *dst, struct nn_model *src)
+{
+	*dst = *src;
+	if (dst->ws)
+		nn_workspace_rebind(dst->ws, dst);
+	memset(src, 0, sizeof *src);
+}
+
 int nn_model_set_gemm(struct nn_model *m, enum nn_gemm_backend backend, enum sim_isa isa,
 		      struct sim_err *err)
 {

@@ -83,6 +83,11 @@ int nn_model_init(struct nn_model *m, const struct wl_network *net, uint32_t max
 		  uint32_t n_threads, struct sim_err *err);
 void nn_model_deinit(struct nn_model *m);
 
+/* Moves the model in src to dst (dst holds no model): the workspace's worker
+ * threads refer to the model by address, so a struct copy alone would leave
+ * them reading src. src is left empty. */
+void nn_model_move(struct nn_model *dst, struct nn_model *src);
+
 /* Switches the products to another backend or instruction set: the
  * benchmark's comparison with OpenBLAS, and the tests' check that every
  * instruction set gives the same bits. On failure the model is unusable

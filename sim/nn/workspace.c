@@ -517,6 +517,11 @@ int nn_workspace_init(struct nn_model *m, struct sim_err *err)
 	return 0;
 }
 
+void nn_workspace_rebind(struct nn_workspace *ws, struct nn_model *m)
+{
+	ws->m = m;
+}
+
 int nn_workspace_set_gemm(struct nn_workspace *ws, enum nn_gemm_backend backend, enum sim_isa isa,
 			  struct sim_err *err)
 {

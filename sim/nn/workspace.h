@@ -15,6 +15,8 @@
  * workers; on failure the caller frees with nn_workspace_free. */
 int nn_workspace_init(struct nn_model *m, struct sim_err *err);
 void nn_workspace_free(struct nn_workspace *ws, int n_layers);
+/* Points ws at its model's new address (nn_model_move). */
+void nn_workspace_rebind(struct nn_workspace *ws, struct nn_model *m);
 int nn_workspace_set_gemm(struct nn_workspace *ws, enum nn_gemm_backend backend, enum sim_isa isa,
 			  struct sim_err *err);
 

@@ -329,7 +329,7 @@ static int replace_model(struct nn_model *m, struct nn_model *next, int rc)
 		return rc;
 	}
 	nn_model_deinit(m);
-	*m = *next;
+	nn_model_move(m, next);
 	return 0;
 }
 

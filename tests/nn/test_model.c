@@ -203,6 +203,29 @@ static void test_forward_chunks_and_layer_io(void)
 	fixture_deinit(&small);
 }
 
+/* A model moved to another address runs there: its logits and training step
+ * equal those of the model before the move, even after the old storage is
+ * overwritten (the worker threads must not keep reading it). */
+static void test_move(void)
+{
+	struct fixture f;
+	fixture_init(&f, 2, N_IMG);
+	float before[N_IMG * 4], after[N_IMG * 4];
+	nn_model_forward(&f.m, f.x, NULL, N_IMG, NULL, NULL, before);
+	struct nn_model *moved = malloc(sizeof *moved);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(moved);
+	nn_model_move(moved, &f.m);
+	memset(&f.m, 0xa5, sizeof f.m); /* what a reused stack slot would hold */
+	nn_model_forward(moved, f.x, NULL, N_IMG, NULL, NULL, after);
+	CU_ASSERT_EQUAL(memcmp(before, after, sizeof before), 0);
+	double loss = -1;
+	nn_model_backprop(moved, f.x, f.y, N_IMG, &loss, NULL);
+	CU_ASSERT(isfinite(loss) && loss > 0);
+	nn_model_deinit(moved);
+	free(moved);
+	wl_network_deinit(&f.net);
+}
+
 static void test_rejects_unsupported(void)
 {
 	const char *branch = "name: b\ninput: {channels: 1, height: 4, width: 4}\nlayers:\n"
@@ -232,6 +255,7 @@ static const struct test_case cases[] = {
 	{"same bits at 1, 2, 8 threads and every instruction set", test_threads_and_isa_agree},
 	{"masked weights stay zero", test_masks_hold},
 	{"forward chunks and layer activations", test_forward_chunks_and_layer_io},
+	{"a moved model runs at its new address", test_move},
 	{"unsupported networks rejected", test_rejects_unsupported},
 };
 TEST_SUITE(nn_model, cases);
