@@ -300,8 +300,11 @@ static int bad_layer(struct cfg_doc *doc, const yaml_node_t *key, const struct w
 	const char *s = cfg_scalar(key);
 	if (!s || !n)
 		return cfg_err_at(err, doc, key, "expected a layer name of %s", net->name);
+	int near = cfg_closest(s, names, n);
+	if (near < 0) /* nothing close enough to suggest */
+		return cfg_err_at(err, doc, key, "%s has no CONV/FC layer '%s'", net->name, s);
 	return cfg_err_at(err, doc, key, "%s has no CONV/FC layer '%s' (did you mean '%s'?)",
-			  net->name, s, names[cfg_closest(s, names, n)]);
+			  net->name, s, names[near]);
 }
 
 static int run_layer_energy(struct cfg_doc *doc, const struct check *c, struct ctx *x,
