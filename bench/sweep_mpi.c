@@ -135,7 +135,7 @@ int main(int argc, char **argv)
 	gsl_sort(cpu[0], 1, REPEATS);
 	double ref = gsl_stats_median_from_sorted_data(wall[0], 1, REPEATS);
 	double ref_cpu = gsl_stats_median_from_sorted_data(cpu[0], 1, REPEATS);
-	printf("energy-only sweep, %d LeNet-5 points, median of %d, machine with %ld cores "
+	printf("energy-only sweep, %d AlexNet points, median of %d, machine with %ld cores "
 	       "(shared: other users' load is in every figure)\n"
 	       "CPU x: CPU seconds of all processes (mpirun and every rank) over the reference's\n",
 	       POINTS, REPEATS, cores);
