@@ -16,6 +16,7 @@
 #include "nn/gemm.h"
 #include "child.h"
 #include "test.h"
+#include "util/util.h"
 
 /* CPUs without AVX-512 (esim's AVX2 kernels), and without AVX, AVX2 and FMA
  * as well (its SSE2 kernels; glibc's baseline libm). */
@@ -104,9 +105,7 @@ static void test_checkpoints_identical(void)
 	       native);
 	free(ref);
 	free(ref_eval);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 /* The rows of a results CSV after its header, sorted (workers finish in any
@@ -144,18 +143,14 @@ static void test_sweep_identical(void)
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	char yaml[600];
 	snprintf(yaml, sizeof yaml, "%s/tiny.yaml", dir);
-	FILE *f = fopen(yaml, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("name: tiny\n"
+	CU_ASSERT_FATAL(tu_write_text(yaml, "name: tiny\n"
 	      "base: {network: configs/networks/lenet-5.yaml, arch: configs/arch/eyeriss-chip.yaml,\n"
 	      "       energy: energy-tables/eyeriss-65nm.yaml,\n"
 	      "       dataset: /usr/share/datasets/fashion-mnist, batch: 1, wbits: 8,\n"
 	      "       train_epochs: 1, train_images: 600, val_images: 300,\n"
 	      "       finetune_images: 300, rounds: 1, granularity: 2d}\n"
 	      "points:\n  - {seed: 1, method: magnitude}\n  - {seed: 2, method: magnitude}\n"
-	      "  - {seed: 1, method: energy-aware, target_density: 0.3}\n",
-	      f);
-	fclose(f);
+	      "  - {seed: 1, method: energy-aware, target_density: 0.3}\n"));
 	const char *jobs[] = {"1", "8", "2"};
 	const char *extra[] = {NULL, NULL, mask_avx};
 	char *ref = NULL;
@@ -183,9 +178,7 @@ static void test_sweep_identical(void)
 		free(rows);
 	}
 	free(ref);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 /* Deep Compression of one trained model (prune, k-means sharing with
@@ -230,9 +223,7 @@ static void test_esz_identical(void)
 		free(bytes);
 	}
 	free(ref);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 /* Scalpel's structures (SIMD groups, node rewrite) and low-rank factorisation
@@ -246,17 +237,13 @@ static void test_sweep_methods_identical(void)
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	char yaml[64];
 	snprintf(yaml, sizeof yaml, "%s/e.yaml", dir);
-	FILE *f = fopen(yaml, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs("name: methods\n"
+	CU_ASSERT_FATAL(tu_write_text(yaml, "name: methods\n"
 	      "base: {network: configs/networks/lenet-300-100.yaml,\n"
 	      "       dataset: /usr/share/datasets/fashion-mnist, arch: configs/arch/mcu-m4.yaml,\n"
 	      "       energy: energy-tables/horowitz-45nm.yaml, train_epochs: 1,\n"
 	      "       train_images: 3000, val_images: 500, finetune_images: 1000, rounds: 1}\n"
 	      "points:\n  - {method: svd}\n  - {method: scalpel}\n"
-	      "  - {method: magnitude, granularity: node}\n",
-	      f);
-	fclose(f);
+	      "  - {method: magnitude, granularity: node}\n"));
 	const char *extra[] = {NULL, "OPENBLAS_CORETYPE=Prescott", mask_avx};
 	for (int i = 0; i < 3; i++) {
 		char out[64], log[64];
@@ -295,9 +282,7 @@ static void test_sweep_methods_identical(void)
 		free(ref);
 	}
 	globfree(&g);
-	char cmd[600];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 static const struct test_case cases[] = {

@@ -11,6 +11,7 @@
 
 #include "report/compare.h"
 #include "test.h"
+#include "util/util.h"
 
 static const char csv_text[] =
 	"point,seed,method,accuracy,energy_total,energy_unit\n"
@@ -32,10 +33,7 @@ static void test_hand_computed(void)
 	char csv[128], out_path[128];
 	snprintf(csv, sizeof csv, "%s/results.csv", dir);
 	snprintf(out_path, sizeof out_path, "%s/out.txt", dir);
-	FILE *f = fopen(csv, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs(csv_text, f);
-	fclose(f);
+	CU_ASSERT_FATAL(tu_write_text(csv, csv_text));
 	struct compare_opts o;
 	compare_opts_default(&o);
 	o.losses[0] = 1.0;
@@ -81,9 +79,7 @@ static void test_hand_computed(void)
 	FILE *sink = fopen("/dev/null", "w");
 	CU_ASSERT_NOT_EQUAL(report_compare(csv, &o, sink, made, sizeof made, &err), 0);
 	fclose(sink);
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 /* One seed, two granularities. At 1 point of loss the 0d slice gives
@@ -129,18 +125,13 @@ static void test_where(void)
 	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
 	char csv[128];
 	snprintf(csv, sizeof csv, "%s/results.csv", dir);
-	FILE *f = fopen(csv, "w");
-	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
-	fputs(where_text, f);
-	fclose(f);
+	CU_ASSERT_FATAL(tu_write_text(csv, where_text));
 	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "0d"), 1.5, 1e-3);
 	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "3d"), 60.0 / 90.0, 1e-3);
 	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, NULL, NULL), 1.2, 1e-3);
 	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "2d"), -1, 1e-9); /* no points */
 	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "wbits", "8"), -1, 1e-9); /* no such column */
-	char cmd[256];
-	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-	CU_ASSERT_EQUAL(system(cmd), 0);
+	CU_ASSERT(tu_rm_tree(dir));
 }
 
 static const struct test_case cases[] = {
