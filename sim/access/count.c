@@ -37,7 +37,13 @@
  * i.e. sum a, sum ab and sum abc of Eq. 3/4, and the MAC count is sum abcd:
  *     inputs:  DRAM = F_D, GLB = F_P, array = F_S, RF = MACs (if kept),
  *     psums:   DRAM = 2 F_D - |O|, GLB = 2 (F_P - F_D), array = F_S - F_P,
- *              RF = 2 (MACs - F_S) (if kept; the first write of a level is free).
+ *              RF = 2 MACs (if kept).
+ * The first write of a level is free at DRAM, GLB and array, as in Eq. 4. At
+ * the RF every MAC reads its psum and writes it back (the PE's accumulator
+ * is the RF), so the RF term is 2abcd rather than Eq. 4's 2abc(d-1): ISCA
+ * 2016 Fig. 10 shows RS at 4.0 RF accesses per MAC in every AlexNet layer,
+ * conv1's 6.75 G included, which Eq. 4's form cannot reach for any RS mapping
+ * of conv1 (d <= S C = 33 gives at most 3.94 per MAC); see docs/validation.md.
  * A type not kept in the RF has F_S = MACs, and F_P = the sum over RF steps of
  * the distinct words the active PEs need: X_d over the dimensions of its
  * footprint (each index is active once) and Q_d r_d over the others. */
@@ -660,7 +666,8 @@ static void type_counts(const struct access_nest *nest, int ti, const uint64_t f
 	if (ti == TY_PSUM) {
 		acc[EN_GLB] = 2 * (f_p - f_d[ti]);
 		acc[EN_ARRAY] = f_s - f_p;
-		acc[EN_RF] = kept ? 2 * (nest->macs - f_s) : 0;
+		/* a kept psum is read and written in the RF by every MAC */
+		acc[EN_RF] = kept ? 2 * nest->macs : 0;
 	} else {
 		acc[EN_GLB] = f_p;
 		acc[EN_ARRAY] = f_s;
@@ -682,8 +689,7 @@ void access_nest_fixed_counts(const struct access_nest *nest, const uint64_t f_d
 			continue;
 		}
 		out->acc[ti][EN_DRAM] = dram_accesses(nest, f_d, ti);
-		if (ti != TY_PSUM)
-			out->acc[ti][EN_RF] = nest->macs;
+		out->acc[ti][EN_RF] = ti == TY_PSUM ? 2 * nest->macs : nest->macs;
 	}
 }
 

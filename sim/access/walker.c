@@ -12,8 +12,9 @@
  * there before; leaving the GLB it is written to DRAM; entering the array it
  * is read from the GLB unless it is its first visit in this GLB residency;
  * every exit from the array writes it to the GLB except the last one of the
- * residency, which goes straight to DRAM; in the RF each MAC reads and writes
- * the psum except the first of a residency, which only writes (for free).
+ * residency, which goes straight to DRAM; in the RF every MAC reads and writes
+ * the psum (the PE accumulates in its RF; see count.c for why the first MAC
+ * of a residency is not free there, unlike Eq. 4's RF term).
  * Partial tiles: an index tuple past a dimension's size is no work; a PE
  * none of whose tuples is valid at a step is idle and holds nothing. */
 #include "access/walker.h"
@@ -33,7 +34,7 @@ struct walk {
 	uint64_t pes;
 	uint8_t *glb[TY_COUNT], *glb_new[TY_COUNT];
 	uint8_t *arr[TY_COUNT], *arr_new[TY_COUNT];
-	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize; psum: 2 = written */
+	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize: 1 = held */
 	uint8_t *dram_written, *seen_in_glb;
 	uint64_t array_entries, array_exits, glb_evictions, pe_entries;
 	uint64_t active; /* PEs doing a MAC at the current RF step */
@@ -197,19 +198,11 @@ static void mac(struct walk *w)
 {
 	if (!valid(w))
 		return;
-	uint64_t p = pe_id(w);
 	w->c.macs++;
-	for (int t = 0; t < TY_COUNT; t++) {
-		if (!map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
-			continue;
-		if (t != TY_PSUM) {
-			w->c.acc[t][EN_RF]++;
-			continue;
-		}
-		uint8_t *h = &w->pe[t][p * w->tsize[t] + address(w, TY_PSUM)];
-		w->c.acc[t][EN_RF] += *h == 2 ? 2 : 0;
-		*h = 2;
-	}
+	/* one RF read of each kept input, a read and a write of a kept psum */
+	for (int t = 0; t < TY_COUNT; t++)
+		if (map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
+			w->c.acc[t][EN_RF] += t == TY_PSUM ? 2 : 1;
 }
 
 /* One step of the RF loops with every bypassing type delivered over the array. */
