@@ -12,12 +12,15 @@
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: esim compare RESULTS [--methods A,B] [--loss L]... [--plots DIR] [--no-plots]\n"
+		"usage: esim compare RESULTS [--methods A,B] [--loss L]... [--where COLUMN=VALUE]...\n"
+		"                    [--plots DIR] [--no-plots]\n"
 		"  RESULTS is a sweep's results.csv or its folder. For every seed, reads each\n"
 		"  method's accuracy-energy front at equal test-accuracy loss (default 0.5, 1 and\n"
 		"  2 points), prints the per-seed ratio energy(B)/energy(A) and its geometric mean\n"
 		"  with a 95%% confidence interval, and draws the fronts (default A energy-aware,\n"
-		"  B magnitude; plots in plots/<folder name>/compare.png and .svg).\n");
+		"  B magnitude; plots in plots/<folder name>/compare.png and .svg). --where\n"
+		"  keeps only the points whose COLUMN (an axis such as granularity or wbits) is\n"
+		"  VALUE; repeatable, all must hold.\n");
 }
 
 int cmd_compare(int argc, char **argv)
@@ -25,6 +28,7 @@ int cmd_compare(int argc, char **argv)
 	static const struct option opts[] = {
 		{"methods", required_argument, NULL, 'm'}, {"loss", required_argument, NULL, 'l'},
 		{"plots", required_argument, NULL, 'p'},   {"no-plots", no_argument, NULL, 'n'},
+		{"where", required_argument, NULL, 'w'},
 		{"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
 	};
 	struct compare_opts o;
@@ -63,6 +67,19 @@ int cmd_compare(int argc, char **argv)
 			if (cli_parse_double("--loss", optarg, 0, 100, &v, &err))
 				return cli_fail(&err);
 			o.losses[o.n_losses++] = v;
+			break;
+		}
+		case 'w': {
+			/* optarg stays valid (it points into argv), so it is split in place. */
+			char *eq = strchr(optarg, '=');
+			if (!eq || eq == optarg || o.n_where == COMPARE_MAX_WHERE) {
+				sim_err_set(&err, SIM_ERR_USAGE, NULL, 0, 0,
+					    "--where takes COLUMN=VALUE, at most %d times (got '%s')",
+					    COMPARE_MAX_WHERE, optarg);
+				return cli_fail(&err);
+			}
+			*eq = '\0';
+			o.where[o.n_where++] = (struct compare_where){optarg, eq + 1};
 			break;
 		}
 		case 'p': plots = optarg; break;

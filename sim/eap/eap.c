@@ -1,15 +1,14 @@
 /* Energy-aware and magnitude pruning in one framework (see eap.h).
  *
- * Restoration (step 3 of Yang et al.): with G the Gram matrix of a layer's
- * sample inputs, removing group g of output o alone raises that output's
- * squared error on the samples by w_g^T G_gg w_g (the group's weights against
- * the block of G of its inputs). Energy-aware trials first keep
- * (1 - restore_fraction) of the target weights by magnitude, then fill the
- * rest with the removed groups of highest such impact, so groups that are
- * small but fed by strong, correlated inputs come back. The refit then solves
- * every output's surviving weights in closed form against the outputs of the
- * unpruned (starting) network on the same images, which also absorbs the
- * error that pruning earlier layers put into this layer's inputs.
+ * Restoration (step 3 of Yang et al.): energy-aware trials first keep
+ * (1 - restore_fraction) of the target weights by magnitude, then restore
+ * removed groups one at a time, each the group whose return lowers its
+ * output's squared error on the samples the most given those already back
+ * (restore.h), so groups that are small but fed by strong, correlated inputs
+ * come back. The refit then solves every output's surviving weights in closed
+ * form against the outputs of the unpruned (starting) network on the same
+ * images (refit.h, samples.h), which also absorbs the error that pruning
+ * earlier layers put into this layer's inputs.
  *
  * Defaults (eap_opts_default): 3 rounds, 6 bisection steps after a first trial
  * at min_density 0.01, restore_fraction 0.25, statistics from 256 images,
@@ -19,7 +18,6 @@
  * 4 (1-D) and 16 (2-D); one fine-tuning epoch at lr 0.005 with momentum 0.9. */
 #include "eap/eap.h"
 
-#include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdarg.h>
@@ -30,6 +28,8 @@
 #include "core/detmath.h"
 #include "core/mem.h"
 #include "eap/refit.h"
+#include "eap/restore.h"
+#include "eap/samples.h"
 #include "workload/network_edit.h"
 
 void eap_opts_default(struct eap_opts *o)
@@ -115,11 +115,6 @@ static int node_progress(struct nn_model *m, const struct nn_progress *p, void *
 	return h->user->progress(m, p, h->user->ctx, err);
 }
 
-static uint64_t shape_size(struct wl_tensor_shape s)
-{
-	return (uint64_t)s.c * s.h * s.w;
-}
-
 /* Fraction of nonzero values of one layer's input. */
 static void count_nonzero(void *ctx, int layer, const float *in, uint64_t count)
 {
@@ -156,259 +151,6 @@ static int clone_model(struct nn_model *dst, const struct nn_model *src, struct 
 	return 0;
 }
 
-/* Statistics of one layer: one eap_stats per CONV group. */
-struct layer_stats {
-	uint32_t groups;
-	struct eap_stats *st;
-};
-
-static void layer_stats_deinit(struct layer_stats *ls)
-{
-	for (uint32_t g = 0; ls->st && g < ls->groups; g++)
-		eap_stats_deinit(&ls->st[g]);
-	free(ls->st);
-	memset(ls, 0, sizeof *ls);
-}
-
-/* Samples (input patch, target output) rows of layer li: inputs from the
- * current model, targets from the reference (unpruned) model. */
-static int layer_stats_init(struct layer_stats *ls, struct nn_model *cur, struct nn_model *ref,
-			    const struct nn_dataset *train, int li, const struct eap_opts *o,
-			    gsl_rng *rng, struct sim_err *err)
-{
-	memset(ls, 0, sizeof *ls);
-	const struct wl_layer *l = &cur->net.layers[li];
-	struct wl_conv_shape s = wl_layer_conv_shape(l);
-	uint64_t n_in = (uint64_t)s.C * s.R * s.S, positions = (uint64_t)s.E * s.F;
-	/* Enough images for samples_per_unknown rows per unknown (weights + bias)
-	 * of a group, so the refit generalises beyond the sampled images. */
-	uint64_t n_img = o->sample_images;
-	uint64_t want = (uint64_t)o->samples_per_unknown * (n_in + 1);
-	uint64_t need = (want + positions - 1) / positions;
-	if (need > n_img)
-		n_img = need;
-	if (n_img > train->n)
-		n_img = train->n;
-	uint64_t in_size = shape_size(l->in), out_size = shape_size(l->out);
-	uint64_t total_rows = n_img * positions;
-	uint64_t rows = total_rows < o->max_sample_rows ? total_rows : o->max_sample_rows;
-	if (rows < want)
-		rows = want < total_rows ? want : total_rows;
-	int rc = 0;
-	const float *images = train->images;
-	float *in = sim_malloc(n_img * in_size * sizeof *in, err);
-	float *out = sim_malloc(n_img * out_size * sizeof *out, err);
-	uint64_t *all = sim_malloc(total_rows * sizeof *all, err);
-	uint64_t *pick = sim_malloc(rows * sizeof *pick, err);
-	float *x = sim_malloc(rows * n_in * sizeof *x, err);
-	float *y = sim_malloc(rows * s.M * sizeof *y, err);
-	ls->st = sim_calloc(s.G, sizeof *ls->st, err);
-	if (!in || !out || !all || !pick || !x || !y || !ls->st) {
-		rc = SIM_ERR_NOMEM;
-		goto done;
-	}
-	ls->groups = s.G;
-	nn_model_layer_io(cur, images, n_img, li, in, NULL);
-	nn_model_layer_io(ref, images, n_img, li, NULL, out);
-	for (uint64_t k = 0; k < total_rows; k++)
-		all[k] = k;
-	if (rows < total_rows)
-		gsl_ran_choose(rng, pick, rows, all, total_rows, sizeof *all);
-	else
-		memcpy(pick, all, rows * sizeof *pick);
-	uint32_t pad = l->type == WL_CONV ? l->padding : 0;
-	uint32_t stride = l->type == WL_CONV ? l->stride : 1;
-	for (uint32_t g = 0; g < s.G && rc == 0; g++) {
-		for (uint64_t r = 0; r < rows; r++) {
-			uint64_t img = pick[r] / positions, pos = pick[r] % positions;
-			uint32_t e = (uint32_t)(pos / s.F), f = (uint32_t)(pos % s.F);
-			const float *xi = in + img * in_size;
-			float *xr = x + r * n_in;
-			if (l->type == WL_FC) {
-				memcpy(xr, xi, n_in * sizeof *xr);
-			} else {
-				/* im2col row in the weight order W[c][r][s] of group g. */
-				uint64_t k = 0;
-				for (uint32_t c = 0; c < s.C; c++)
-					for (uint32_t kr = 0; kr < s.R; kr++)
-						for (uint32_t ks = 0; ks < s.S; ks++, k++) {
-							long h = (long)e * stride + kr - pad;
-							long w = (long)f * stride + ks - pad;
-							xr[k] = (h < 0 || w < 0 || h >= (long)l->in.h ||
-								 w >= (long)l->in.w)
-									? 0.0f
-									: xi[((uint64_t)(g * s.C + c) * l->in.h +
-									      (uint64_t)h) * l->in.w + (uint64_t)w];
-						}
-			}
-			const float *yi = out + img * out_size;
-			for (uint32_t mm = 0; mm < s.M; mm++)
-				y[r * s.M + mm] = yi[(uint64_t)(g * s.M + mm) * positions + pos];
-		}
-		struct eap_layer_data d = {x, y, rows, n_in, s.M};
-		rc = eap_stats_init(&ls->st[g], &d, err);
-	}
-done:
-	free(in);
-	free(out);
-	free(all);
-	free(pick);
-	free(x);
-	free(y);
-	if (rc)
-		layer_stats_deinit(ls);
-	return rc;
-}
-
-/* Greedy restoration state of one output row: u = the original weights of
- * its removed groups (0 elsewhere), q = X^T (Y - X a0) (a0 = the row's
- * original weights and bias, so q is the residual's correlation with each
- * input) and v = G u, over the row's inputs. */
-struct restore_row {
-	double best_gain;  /* error reduction of restoring best_group; -inf: none left */
-	uint64_t best_group;
-};
-
-/* Error reduction of restoring group [c0, c1) of a row: with the error
- * e(u) = ||r + X u||^2 = r^T r + 2 u^T q + u^T G u, setting u_g to 0 lowers
- * it by 2 u_g.q_g + 2 u_g.v_g - u_g^T G_gg u_g. */
-static double restore_gain(const double *u, const double *q, const double *v, const double *gram,
-			   size_t p, uint64_t c0, uint64_t c1)
-{
-	double lin = 0, quad = 0;
-	for (uint64_t a = c0; a < c1; a++) {
-		lin += u[a] * (q[a] + v[a]);
-		for (uint64_t b = c0; b < c1; b++)
-			quad += u[a] * u[b] * gram[a * p + b];
-	}
-	return 2.0 * lin - quad;
-}
-
-/* The best group of a row to restore next (the removed group of largest
- * gain; ties: the lower group). */
-static void restore_best(struct restore_row *rr, const uint8_t *mask, const uint8_t *mask0,
-			 const struct prune_groups *pg, uint64_t base, const double *u,
-			 const double *q, const double *v, const double *gram, size_t p)
-{
-	rr->best_gain = -INFINITY;
-	for (uint64_t c0 = 0; c0 < pg->row_len; c0 += pg->width) {
-		if (mask[base + c0] || !mask0[base + c0])
-			continue;
-		uint64_t c1 = c0 + pg->width < pg->row_len ? c0 + pg->width : pg->row_len;
-		double gain = restore_gain(u, q, v, gram, p, c0, c1);
-		if (gain > rr->best_gain) {
-			rr->best_gain = gain;
-			rr->best_group = c0 / pg->width;
-		}
-	}
-}
-
-void eap_restore_prep_deinit(struct eap_restore_prep *prep)
-{
-	free(prep->q);
-	free(prep->gw0);
-	memset(prep, 0, sizeof *prep);
-}
-
-int eap_restore_prepare(struct eap_restore_prep *prep, const struct eap_stats *st_all,
-			uint32_t n_stats, const float *w0, const float *b0,
-			const struct prune_groups *pg, struct sim_err *err)
-{
-	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
-	const size_t p = st_all[0].n_in + 1;
-	prep->q = sim_malloc(pg->rows * len * sizeof *prep->q, err);
-	prep->gw0 = sim_malloc(pg->rows * len * sizeof *prep->gw0, err);
-	if (!prep->q || !prep->gw0) {
-		eap_restore_prep_deinit(prep);
-		return SIM_ERR_NOMEM;
-	}
-	for (uint64_t r = 0; r < pg->rows; r++) {
-		const struct eap_stats *st = &st_all[r / rows_per_group];
-		const uint64_t o = r % rows_per_group, base = r * len;
-		for (uint64_t a = 0; a < len; a++) {
-			/* G w0 and q = c - G a0 (a0 = [w0; b0]), sums in index order. */
-			double gw = 0.0;
-			for (uint64_t b = 0; b < len; b++)
-				gw += st->gram[a * p + b] * (double)w0[base + b];
-			prep->gw0[base + a] = gw;
-			double ga0 = gw + (b0 ? st->gram[a * p + len] * (double)b0[r] : 0.0);
-			prep->q[base + a] = st->cross[a * st->n_out + o] - ga0;
-		}
-	}
-	return 0;
-}
-
-/* Outputs have separate errors, so each row keeps its own state and only the
- * restored row's candidates change after a step (see eap.h). v = G u starts
- * from whichever of the removed or the kept weights are fewer: G u directly,
- * or G w0 - G w_kept (G is symmetric, so its rows serve as columns). */
-int eap_restore_greedy(const struct eap_stats *st_all, uint32_t n_stats,
-		       const struct eap_restore_prep *prep, const float *w0,
-		       const uint8_t *mask0, uint8_t *mask, const struct prune_groups *pg,
-		       uint64_t target, uint64_t *restored, struct sim_err *err)
-{
-	uint64_t n = pg->rows * pg->row_len, kept = prune_mask_kept(mask, n);
-	*restored = 0;
-	if (kept >= target)
-		return 0;
-	const uint64_t rows_per_group = pg->rows / n_stats, len = pg->row_len;
-	const size_t p = st_all[0].n_in + 1;
-	double *u = sim_malloc(pg->rows * len * sizeof *u, err);
-	double *v = sim_malloc(pg->rows * len * sizeof *v, err);
-	struct restore_row *rr = sim_malloc(pg->rows * sizeof *rr, err);
-	int rc = u && v && rr ? 0 : SIM_ERR_NOMEM;
-	for (uint64_t r = 0; !rc && r < pg->rows; r++) {
-		const struct eap_stats *st = &st_all[r / rows_per_group];
-		const uint64_t base = r * len;
-		double *ur = u + base, *vr = v + base;
-		uint64_t n_kept = 0;
-		for (uint64_t b = 0; b < len; b++) {
-			ur[b] = mask[base + b] ? 0.0 : (double)w0[base + b];
-			n_kept += mask[base + b];
-		}
-		const bool from_kept = n_kept < len - n_kept;
-		if (from_kept)
-			memcpy(vr, prep->gw0 + base, len * sizeof *vr);
-		else
-			memset(vr, 0, len * sizeof *vr);
-		for (uint64_t b = 0; b < len; b++) {
-			const double x = from_kept ? (mask[base + b] ? -(double)w0[base + b] : 0.0) : ur[b];
-			if (x == 0.0)
-				continue;
-			const double *gb = st->gram + b * p;
-			for (uint64_t a = 0; a < len; a++)
-				vr[a] += gb[a] * x;
-		}
-		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
-	}
-	while (!rc && kept < target) {
-		uint64_t r = pg->rows;
-		for (uint64_t k = 0; k < pg->rows; k++)
-			if (rr[k].best_gain > -INFINITY && (r == pg->rows || rr[k].best_gain > rr[r].best_gain))
-				r = k;
-		if (r == pg->rows)
-			break; /* nothing left to restore */
-		const struct eap_stats *st = &st_all[r / rows_per_group];
-		const uint64_t base = r * len, c0 = rr[r].best_group * pg->width;
-		const uint64_t c1 = c0 + pg->width < len ? c0 + pg->width : len;
-		double *ur = u + base, *vr = v + base;
-		for (uint64_t c = c0; c < c1; c++) {
-			kept += mask0[base + c] && !mask[base + c];
-			mask[base + c] = mask0[base + c];
-			const double *gc = st->gram + c * p;
-			for (uint64_t a = 0; a < len; a++)
-				vr[a] -= gc[a] * ur[c];
-			ur[c] = 0.0;
-		}
-		(*restored)++;
-		restore_best(&rr[r], mask, mask0, pg, base, ur, prep->q + base, vr, st->gram, p);
-	}
-	free(u);
-	free(v);
-	free(rr);
-	return rc;
-}
-
 /* Everything one layer's search needs. */
 struct layer_search {
 	struct nn_model *m;
@@ -416,7 +158,7 @@ struct layer_search {
 	const struct eap_opts *o;
 	const struct nn_dataset *val;
 	struct prune_groups pg;
-	struct layer_stats ls;
+	struct eap_layer_stats ls;
 	struct eap_restore_prep prep; /* energy-aware: G w0 and the residual correlation */
 	uint64_t n;
 	float *w0, *b0;     /* weights and bias at the start of the search */
@@ -612,7 +354,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 		goto done;
 	}
 	if (o->method == EAP_ENERGY_AWARE &&
-	    ((rc = layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)) ||
+	    ((rc = eap_layer_stats_init(&ls.ls, m, ref, train, li, o, rng, err)) ||
 	     (rc = eap_restore_prepare(&ls.prep, ls.ls.st, ls.ls.groups, ls.w0,
 				       L->bias.n ? ls.b0 : NULL, &ls.pg, err))))
 		goto done;
@@ -665,7 +407,7 @@ static int prune_layer(struct nn_model *m, struct nn_model *ref, const struct nn
 	say_layer(o, name, cur, found ? &best : NULL, trials, floor_acc);
 done:
 	eap_restore_prep_deinit(&ls.prep);
-	layer_stats_deinit(&ls.ls);
+	eap_layer_stats_deinit(&ls.ls);
 	free(ls.w0);
 	free(ls.w_best);
 	free(ls.b0);

@@ -104,31 +104,6 @@ int eap_prune(struct nn_model *m, const struct nn_dataset *train, const struct n
 	      const struct nn_dataset *check, const struct eap_opts *o, struct eap_result *r,
 	      struct sim_err *err);
 
-/* What greedy restoration needs from the weights before pruning, computed
- * once per layer search: per row, G w0 and q = X^T (Y - X a0) (a0 = the
- * row's weights and bias before pruning), over the row's inputs. */
-struct eap_restore_prep {
-	double *gw0, *q; /* owned, rows x row_len */
-};
-/* Fills prep for a layer whose rows (outputs) are split evenly over n_stats
- * sample statistics (one per CONV group); b0 may be NULL. Caller releases
- * with eap_restore_prep_deinit (also after failure). */
-int eap_restore_prepare(struct eap_restore_prep *prep, const struct eap_stats *st,
-			uint32_t n_stats, const float *w0, const float *b0,
-			const struct prune_groups *pg, struct sim_err *err);
-void eap_restore_prep_deinit(struct eap_restore_prep *prep);
-
-/* Greedy restoration (Yang et al., step 3): adds back removed groups of pg
- * (allowed by mask0, missing from mask) one at a time, each time the group
- * whose return lowers its output's squared error against the reference
- * outputs the most, given the groups already restored and the weights at
- * their values w0 before pruning, until `target` weights are kept.
- * *restored counts the groups added. */
-int eap_restore_greedy(const struct eap_stats *st, uint32_t n_stats,
-		       const struct eap_restore_prep *prep, const float *w0,
-		       const uint8_t *mask0, uint8_t *mask, const struct prune_groups *pg,
-		       uint64_t target, uint64_t *restored, struct sim_err *err);
-
 /* Measures, on n images, the fraction of nonzero input activations of every
  * layer (density[i] for m->net.layers[i]; 1 for the first layer's raw input
  * only when it has no zeros). */

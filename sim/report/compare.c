@@ -27,6 +27,17 @@ void compare_opts_default(struct compare_opts *o)
 	o->n_losses = 3;
 }
 
+/* ", granularity=0d, wbits=16" for the slice the where-filters select; "" for
+ * the whole sweep. */
+static void where_text(const struct compare_opts *o, char *buf, size_t size)
+{
+	size_t len = 0;
+	buf[0] = '\0';
+	for (size_t w = 0; w < o->n_where && len < size; w++)
+		len += (size_t)snprintf(buf + len, size - len, ", %s=%s", o->where[w].column,
+					o->where[w].value);
+}
+
 /* One point of a front: test accuracy loss (points) and energy. */
 struct pt {
 	double loss, energy;
@@ -113,6 +124,12 @@ static int collect(const struct sweep_results *r, const struct compare_opts *o, 
 		return sim_err_set(err, SIM_ERR_USAGE, r->path, 0, 0,
 				   "needs a method axis and the accuracy and energy_total columns "
 				   "(the results of an accuracy sweep)");
+	long c_where[COMPARE_MAX_WHERE];
+	for (size_t w = 0; w < o->n_where; w++)
+		if ((c_where[w] = sweep_results_col(r, o->where[w].column)) < 0)
+			return sim_err_set(err, SIM_ERR_USAGE, r->path, 0, 0,
+					   "--where %s=%s: the results have no column '%s'",
+					   o->where[w].column, o->where[w].value, o->where[w].column);
 	struct seed *seeds = sim_calloc(r->n_rows + 1, sizeof *seeds, err);
 	if (!seeds)
 		return SIM_ERR_NOMEM;
@@ -136,8 +153,11 @@ static int collect(const struct sweep_results *r, const struct compare_opts *o, 
 		int m = strcmp(cells[c_method], o->method_a) == 0   ? 0
 			: strcmp(cells[c_method], o->method_b) == 0 ? 1
 								    : -1;
+		bool selected = true;
+		for (size_t w = 0; w < o->n_where; w++)
+			selected = selected && strcmp(cells[c_where[w]], o->where[w].value) == 0;
 		double acc = strtod(cells[c_acc], NULL), en = strtod(cells[c_en], NULL);
-		if (m < 0 || !isfinite(acc) || !isfinite(en))
+		if (m < 0 || !selected || !isfinite(acc) || !isfinite(en))
 			continue;
 		const char *key = c_seed >= 0 ? cells[c_seed] : "-";
 		size_t s = 0;
@@ -188,6 +208,8 @@ static int write_fronts(const struct seed *seeds, size_t n, const struct compare
 			struct sim_err *err)
 {
 	double lmax = o->losses[o->n_losses - 1], emin = INFINITY, emax = 0;
+	char slice[256];
+	where_text(o, slice, sizeof slice);
 	for (size_t s = 0; s < n; s++)
 		for (int m = 0; m < 2; m++)
 			for (size_t i = 0; i < seeds[s].n[m]; i++) {
@@ -242,12 +264,12 @@ static int write_fronts(const struct seed *seeds, size_t n, const struct compare
 	const char *size = "900,600";
 	gnuplot_head(g, "compare", size);
 	fprintf(g, "set key inside top right box opaque\n"
-		   "set title \"%s vs %s: fronts of %zu seed%s (thin), geometric mean (thick)\" "
+		   "set title \"%s vs %s%s: fronts of %zu seed%s (thin), geometric mean (thick)\" "
 		   "noenhanced\n"
 		   "set xlabel 'test accuracy loss against the seed''s baseline (points)'\n"
 		   "set ylabel 'energy (%s)'\n"
 		   "set xrange [%g:%g]\nset yrange [%g:%g]\n",
-		o->method_a, o->method_b, n, n == 1 ? "" : "s", unit, -0.2, lmax * 1.05 + 0.1,
+		o->method_a, o->method_b, slice, n, n == 1 ? "" : "s", unit, -0.2, lmax * 1.05 + 0.1,
 		emin * 0.97, emax * 1.02);
 	for (size_t k = 0; k < o->n_losses; k++)
 		fprintf(g, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lc rgb '#888888'\n",
@@ -307,8 +329,10 @@ int report_compare(const char *results_csv, const struct compare_opts *o, FILE *
 		goto out;
 	long c_unit = sweep_results_col(&r, "energy_unit");
 	const char *unit = c_unit >= 0 && r.n_rows ? r.rows[0].cells[c_unit] : "energy units";
-	fprintf(out, "%s against %s, %zu seed%s (%s)\n", o->method_a, o->method_b, n_paired,
-		n_paired == 1 ? "" : "s", results_csv);
+	char slice[256];
+	where_text(o, slice, sizeof slice);
+	fprintf(out, "%s against %s, %zu seed%s (%s%s)\n", o->method_a, o->method_b, n_paired,
+		n_paired == 1 ? "" : "s", results_csv, slice);
 	fprintf(out, "energy at equal test accuracy loss, read off each seed's accuracy-energy front "
 		     "(%s); ratio = %s / %s energy, > 1: %s uses less\n",
 		unit, o->method_b, o->method_a, o->method_a);

@@ -23,12 +23,22 @@
 #include "core/err.h"
 
 #define COMPARE_MAX_LOSSES 8
+#define COMPARE_MAX_WHERE 8
+
+/* A restriction of the compared points to one value of a column (an axis
+ * such as granularity or wbits): the fronts are then those of that slice of
+ * the sweep. Baseline rows are never filtered. */
+struct compare_where {
+	const char *column, *value;
+};
 
 struct compare_opts {
 	const char *method_a;   /* the method whose advantage is measured ("energy-aware") */
 	const char *method_b;   /* the reference ("magnitude") */
 	double losses[COMPARE_MAX_LOSSES]; /* accuracy losses (points) to read the fronts at */
 	size_t n_losses;
+	struct compare_where where[COMPARE_MAX_WHERE]; /* all must hold */
+	size_t n_where;
 	const char *plot_dir;   /* where compare.png/.svg go; NULL: no plot */
 };
 
@@ -39,7 +49,8 @@ void compare_opts_default(struct compare_opts *o);
  * form "A/B at 1.0 pt: mean 1.42x, 95% CI [1.21, 1.63], 5 seeds"; draws the
  * fronts of every seed and the mean front of each method when plot_dir is
  * set (image names appended to made). A results file without the two
- * methods, a method axis or any baseline row is a usage error. */
+ * methods, a method axis or any baseline row, or a where-column it does not
+ * have, is a usage error. */
 int report_compare(const char *results_csv, const struct compare_opts *o, FILE *out, char *made,
 		   size_t made_size, struct sim_err *err);
 

@@ -37,6 +37,12 @@ struct wl_tensor_shape {
 	uint32_t c, h, w;
 };
 
+/* Values in a tensor of shape s (one image). */
+static inline uint64_t wl_shape_size(struct wl_tensor_shape s)
+{
+	return (uint64_t)s.c * s.h * s.w;
+}
+
 struct wl_layer {
 	char name[WL_NAME_MAX];
 	enum wl_layer_type type;

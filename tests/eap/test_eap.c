@@ -13,6 +13,7 @@
 #include "compress/node.h"
 #include "core/mem.h"
 #include "eap/eap.h"
+#include "eap/restore.h"
 #include "eap/lowrank.h"
 #include "test.h"
 

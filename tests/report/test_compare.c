@@ -86,8 +86,67 @@ static void test_hand_computed(void)
 	CU_ASSERT_EQUAL(system(cmd), 0);
 }
 
+/* One seed, two granularities. At 1 point of loss the 0d slice gives
+ * 75 / 50 = 1.5, the 3d slice 60 / 90 = 0.667, and the whole sweep (each
+ * method's best over both) 60 / 50 = 1.2. */
+static const char where_text[] = "point,seed,method,granularity,accuracy,energy_total,energy_unit\n"
+				 "baseline-1,1,-,-,90,100,MAC16\n"
+				 "a0,1,energy-aware,0d,89,50,MAC16\n"
+				 "b0,1,magnitude,0d,89,75,MAC16\n"
+				 "a3,1,energy-aware,3d,89,90,MAC16\n"
+				 "b3,1,magnitude,3d,89,60,MAC16\n";
+
+/* The seed-1 ratio at 1 point of csv under the filter column=value (no
+ * filter when column is NULL); -1 when compare fails. */
+static double ratio_where(const char *csv, const char *column, const char *value)
+{
+	struct compare_opts o;
+	compare_opts_default(&o);
+	o.losses[0] = 1.0;
+	o.n_losses = 1;
+	if (column)
+		o.where[o.n_where++] = (struct compare_where){column, value};
+	char *text = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&text, &len);
+	char made[64] = "";
+	struct sim_err err;
+	int rc = report_compare(csv, &o, out, made, sizeof made, &err);
+	fclose(out);
+	double ratio = -1;
+	for (char *line = strtok(text, "\n"); !rc && line; line = strtok(NULL, "\n")) {
+		double base, loss, ea, eb, r;
+		if (sscanf(line, "1 %lf%% %lf %lf %lf %lfx", &base, &loss, &ea, &eb, &r) == 5)
+			ratio = r;
+	}
+	free(text);
+	return ratio;
+}
+
+static void test_where(void)
+{
+	char dir[] = "/tmp/esim-compare-XXXXXX";
+	CU_ASSERT_FATAL(mkdtemp(dir) != NULL);
+	char csv[128];
+	snprintf(csv, sizeof csv, "%s/results.csv", dir);
+	FILE *f = fopen(csv, "w");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+	fputs(where_text, f);
+	fclose(f);
+	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "0d"), 1.5, 1e-3);
+	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "3d"), 60.0 / 90.0, 1e-3);
+	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, NULL, NULL), 1.2, 1e-3);
+	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "granularity", "2d"), -1, 1e-9); /* no points */
+	CU_ASSERT_DOUBLE_EQUAL(ratio_where(csv, "wbits", "8"), -1, 1e-9); /* no such column */
+	char cmd[256];
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+	CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static const struct test_case cases[] = {
 	{"fronts, interpolated ratios and the t interval match a hand computation",
 	 test_hand_computed},
+	{"--where compares one slice of a sweep (hand-computed ratios per granularity)",
+	 test_where},
 };
 TEST_SUITE(report_compare, cases);
