@@ -15,7 +15,13 @@
  * the footprint of the RF loops. At every step of the loops outside a buffer
  * it fetches the words of its new footprint that its old footprint lacked
  * (new \ old): a footprint that does not change costs nothing (the data is
- * stationary) and a sliding window fetches only its new columns. A word that
+ * stationary) and a sliding window fetches only its new columns, except that
+ * under RS the GLB takes whole strips: RS processing passes cover strips of
+ * output rows and columns, and a DRAM step that moves to another strip
+ * fetches its ifmap window whole (into the GLB, the array and the PEs, which
+ * start the strip's passes afresh), as nn_dataflow's RS model does (a folded
+ * strip is processed like another image), which reproduces ISCA 2016 Fig.
+ * 10's CONV1 DRAM energy (docs/validation.md). A word that
  * some PE already holds is forwarded between PEs rather than re-read from the
  * GLB, so GLB reads count the array's union footprint and array accesses count
  * every PE's own footprint. An idle PE holds nothing. A data type the dataflow
@@ -348,11 +354,18 @@ static const struct access_dim_sums *slide_sums(struct access_nest *n, enum kind
 	struct cls ce[8], cr[8];
 	int ne = classes(&n->dim[pairs[p][0]], k, re, ce);
 	int nr = classes(&n->dim[pairs[p][1]], k, rr, cr);
+	/* RS passes work on strips of output rows (and columns): a DRAM step
+	 * that moves to another strip fetches its ifmap window whole into the
+	 * GLB, the array and the PEs, the rows it shares with the last strip
+	 * included (see the file comment) */
+	bool new_strip = n->df == ARCH_DF_RS && (re == R_STEP_DRAM || re == R_WRAP_ALL);
 	*x = (struct access_dim_sums){0, 0, 0, 0};
 	for (int i = 0; i < ne; i++)
 		for (int j = 0; j < nr; j++) {
 			uint64_t w = ce[i].n * cr[j].n;
 			x->pa += w * slide_size(ce[i].ln, cr[j].ln, n->u);
+			if (new_strip)
+				continue;
 			x->pb += w * slide_overlap2(ce[i].lo, cr[j].lo, ce[i].ln, cr[j].ln, n->u,
 						    ce[i].sh * (int64_t)n->u + cr[j].sh);
 		}

@@ -3,7 +3,9 @@
  * It shares nothing with the analytical model but the mapping. It runs the
  * DRAM loops in their order; at each step it enumerates every index the inner
  * loops will touch, marks the words of each tensor the GLB must hold, and
- * compares with what the GLB held before: new words are fetched. Inside, it
+ * compares with what the GLB held before: new words are fetched (under RS
+ * every level takes whole strips: a DRAM step to other output rows or
+ * columns drops the ifmap words the GLB, array and PEs held). Inside, it
  * runs the GLB loops in their order and does the same for each PE's RF and
  * for the array as a whole (a word already held by some PE is passed between
  * PEs, not re-read from the GLB). A type the dataflow does not keep in the RF
@@ -38,6 +40,7 @@ struct walk {
 	uint8_t *dram_written, *seen_in_glb;
 	uint64_t array_entries, array_exits, glb_evictions, pe_entries;
 	uint64_t active; /* PEs doing a MAC at the current RF step */
+	uint32_t dram_e, dram_f; /* DRAM-level E and F indices of the last GLB fill */
 	struct access_counts c;
 };
 
@@ -241,12 +244,28 @@ static void glb_step(struct walk *w)
 	each(w, LV_RF, LV_RF, 0, rf_step);
 }
 
+/* RS takes whole strips: when a DRAM step moves the output rows or columns,
+ * the GLB, the array and the PEs let go of the ifmap words they held, so the
+ * new strip's window is fetched whole at every level. */
+static void strip_step(struct walk *w)
+{
+	uint32_t e = w->idx[LV_DRAM][DIM_E], f = w->idx[LV_DRAM][DIM_F];
+	if (w->m->dataflow == ARCH_DF_RS && (e != w->dram_e || f != w->dram_f)) {
+		memset(w->glb[TY_IFMAP], 0, w->tsize[TY_IFMAP]);
+		memset(w->arr[TY_IFMAP], 0, w->tsize[TY_IFMAP]);
+		memset(w->pe[TY_IFMAP], 0, w->pes * w->tsize[TY_IFMAP]);
+	}
+	w->dram_e = e;
+	w->dram_f = f;
+}
+
 /* Runs the loops of temporal level lv in the mapping's order, outermost first. */
 static void run_level(struct walk *w, int lv, int pos)
 {
 	if (pos == DIM_COUNT) {
 		if (lv == LV_DRAM) {
 			each(w, LV_GLB, LV_RF, 0, mark_glb);
+			strip_step(w);
 			update_glb(w);
 			run_level(w, LV_GLB, 0);
 		} else {
