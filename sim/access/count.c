@@ -16,8 +16,8 @@
  * it fetches the words of its new footprint that its old footprint lacked
  * (new \ old): a footprint that does not change costs nothing (the data is
  * stationary) and a sliding window fetches only its new columns, except that
- * under RS the GLB takes whole strips: RS processing passes cover strips of
- * output rows and columns, and a DRAM step that moves to another strip
+ * under RS every buffer takes whole strips: RS processing passes cover strips
+ * of output rows and columns, and a DRAM step that moves to another strip
  * fetches its ifmap window whole (into the GLB, the array and the PEs, which
  * start the strip's passes afresh), as nn_dataflow's RS model does (a folded
  * strip is processed like another image), which reproduces ISCA 2016 Fig.
