@@ -15,7 +15,13 @@
  * the footprint of the RF loops. At every step of the loops outside a buffer
  * it fetches the words of its new footprint that its old footprint lacked
  * (new \ old): a footprint that does not change costs nothing (the data is
- * stationary) and a sliding window fetches only its new columns. A word that
+ * stationary) and a sliding window fetches only its new columns, except that
+ * under RS every buffer takes whole strips: RS processing passes cover strips
+ * of output rows and columns, and a DRAM step that moves to another strip
+ * fetches its ifmap window whole (into the GLB, the array and the PEs, which
+ * start the strip's passes afresh), as nn_dataflow's RS model does (a folded
+ * strip is processed like another image), which reproduces ISCA 2016 Fig.
+ * 10's CONV1 DRAM energy (docs/validation.md). A word that
  * some PE already holds is forwarded between PEs rather than re-read from the
  * GLB, so GLB reads count the array's union footprint and array accesses count
  * every PE's own footprint. An idle PE holds nothing. A data type the dataflow
@@ -37,7 +43,13 @@
  * i.e. sum a, sum ab and sum abc of Eq. 3/4, and the MAC count is sum abcd:
  *     inputs:  DRAM = F_D, GLB = F_P, array = F_S, RF = MACs (if kept),
  *     psums:   DRAM = 2 F_D - |O|, GLB = 2 (F_P - F_D), array = F_S - F_P,
- *              RF = 2 (MACs - F_S) (if kept; the first write of a level is free).
+ *              RF = 2 MACs (if kept).
+ * The first write of a level is free at DRAM, GLB and array, as in Eq. 4. At
+ * the RF every MAC reads its psum and writes it back (the PE's accumulator
+ * is the RF), so the RF term is 2abcd rather than Eq. 4's 2abc(d-1): ISCA
+ * 2016 Fig. 10 shows RS at 4.0 RF accesses per MAC in every AlexNet layer,
+ * conv1's 6.75 G included, which Eq. 4's form cannot reach for any RS mapping
+ * of conv1 (d <= S C = 33 gives at most 3.94 per MAC); see docs/validation.md.
  * A type not kept in the RF has F_S = MACs, and F_P = the sum over RF steps of
  * the distinct words the active PEs need: X_d over the dimensions of its
  * footprint (each index is active once) and Q_d r_d over the others. */
@@ -342,11 +354,18 @@ static const struct access_dim_sums *slide_sums(struct access_nest *n, enum kind
 	struct cls ce[8], cr[8];
 	int ne = classes(&n->dim[pairs[p][0]], k, re, ce);
 	int nr = classes(&n->dim[pairs[p][1]], k, rr, cr);
+	/* RS passes work on strips of output rows (and columns): a DRAM step
+	 * that moves to another strip fetches its ifmap window whole into the
+	 * GLB, the array and the PEs, the rows it shares with the last strip
+	 * included (see the file comment) */
+	bool new_strip = n->df == ARCH_DF_RS && (re == R_STEP_DRAM || re == R_WRAP_ALL);
 	*x = (struct access_dim_sums){0, 0, 0, 0};
 	for (int i = 0; i < ne; i++)
 		for (int j = 0; j < nr; j++) {
 			uint64_t w = ce[i].n * cr[j].n;
 			x->pa += w * slide_size(ce[i].ln, cr[j].ln, n->u);
+			if (new_strip)
+				continue;
 			x->pb += w * slide_overlap2(ce[i].lo, cr[j].lo, ce[i].ln, cr[j].ln, n->u,
 						    ce[i].sh * (int64_t)n->u + cr[j].sh);
 		}
@@ -660,7 +679,8 @@ static void type_counts(const struct access_nest *nest, int ti, const uint64_t f
 	if (ti == TY_PSUM) {
 		acc[EN_GLB] = 2 * (f_p - f_d[ti]);
 		acc[EN_ARRAY] = f_s - f_p;
-		acc[EN_RF] = kept ? 2 * (nest->macs - f_s) : 0;
+		/* a kept psum is read and written in the RF by every MAC */
+		acc[EN_RF] = kept ? 2 * nest->macs : 0;
 	} else {
 		acc[EN_GLB] = f_p;
 		acc[EN_ARRAY] = f_s;
@@ -682,8 +702,7 @@ void access_nest_fixed_counts(const struct access_nest *nest, const uint64_t f_d
 			continue;
 		}
 		out->acc[ti][EN_DRAM] = dram_accesses(nest, f_d, ti);
-		if (ti != TY_PSUM)
-			out->acc[ti][EN_RF] = nest->macs;
+		out->acc[ti][EN_RF] = ti == TY_PSUM ? 2 * nest->macs : nest->macs;
 	}
 }
 

@@ -3,7 +3,9 @@
  * It shares nothing with the analytical model but the mapping. It runs the
  * DRAM loops in their order; at each step it enumerates every index the inner
  * loops will touch, marks the words of each tensor the GLB must hold, and
- * compares with what the GLB held before: new words are fetched. Inside, it
+ * compares with what the GLB held before: new words are fetched (under RS
+ * every level takes whole strips: a DRAM step to other output rows or
+ * columns drops the ifmap words the GLB, array and PEs held). Inside, it
  * runs the GLB loops in their order and does the same for each PE's RF and
  * for the array as a whole (a word already held by some PE is passed between
  * PEs, not re-read from the GLB). A type the dataflow does not keep in the RF
@@ -12,8 +14,9 @@
  * there before; leaving the GLB it is written to DRAM; entering the array it
  * is read from the GLB unless it is its first visit in this GLB residency;
  * every exit from the array writes it to the GLB except the last one of the
- * residency, which goes straight to DRAM; in the RF each MAC reads and writes
- * the psum except the first of a residency, which only writes (for free).
+ * residency, which goes straight to DRAM; in the RF every MAC reads and writes
+ * the psum (the PE accumulates in its RF; see count.c for why the first MAC
+ * of a residency is not free there, unlike Eq. 4's RF term).
  * Partial tiles: an index tuple past a dimension's size is no work; a PE
  * none of whose tuples is valid at a step is idle and holds nothing. */
 #include "access/walker.h"
@@ -33,10 +36,11 @@ struct walk {
 	uint64_t pes;
 	uint8_t *glb[TY_COUNT], *glb_new[TY_COUNT];
 	uint8_t *arr[TY_COUNT], *arr_new[TY_COUNT];
-	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize; psum: 2 = written */
+	uint8_t *pe[TY_COUNT], *pe_new[TY_COUNT]; /* pes x tsize: 1 = held */
 	uint8_t *dram_written, *seen_in_glb;
 	uint64_t array_entries, array_exits, glb_evictions, pe_entries;
 	uint64_t active; /* PEs doing a MAC at the current RF step */
+	uint32_t dram_e, dram_f; /* DRAM-level E and F indices of the last GLB fill */
 	struct access_counts c;
 };
 
@@ -197,19 +201,11 @@ static void mac(struct walk *w)
 {
 	if (!valid(w))
 		return;
-	uint64_t p = pe_id(w);
 	w->c.macs++;
-	for (int t = 0; t < TY_COUNT; t++) {
-		if (!map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
-			continue;
-		if (t != TY_PSUM) {
-			w->c.acc[t][EN_RF]++;
-			continue;
-		}
-		uint8_t *h = &w->pe[t][p * w->tsize[t] + address(w, TY_PSUM)];
-		w->c.acc[t][EN_RF] += *h == 2 ? 2 : 0;
-		*h = 2;
-	}
+	/* one RF read of each kept input, a read and a write of a kept psum */
+	for (int t = 0; t < TY_COUNT; t++)
+		if (map_dataflow_keeps(w->m->dataflow, (enum map_type)t))
+			w->c.acc[t][EN_RF] += t == TY_PSUM ? 2 : 1;
 }
 
 /* One step of the RF loops with every bypassing type delivered over the array. */
@@ -248,12 +244,28 @@ static void glb_step(struct walk *w)
 	each(w, LV_RF, LV_RF, 0, rf_step);
 }
 
+/* RS takes whole strips: when a DRAM step moves the output rows or columns,
+ * the GLB, the array and the PEs let go of the ifmap words they held, so the
+ * new strip's window is fetched whole at every level. */
+static void strip_step(struct walk *w)
+{
+	uint32_t e = w->idx[LV_DRAM][DIM_E], f = w->idx[LV_DRAM][DIM_F];
+	if (w->m->dataflow == ARCH_DF_RS && (e != w->dram_e || f != w->dram_f)) {
+		memset(w->glb[TY_IFMAP], 0, w->tsize[TY_IFMAP]);
+		memset(w->arr[TY_IFMAP], 0, w->tsize[TY_IFMAP]);
+		memset(w->pe[TY_IFMAP], 0, w->pes * w->tsize[TY_IFMAP]);
+	}
+	w->dram_e = e;
+	w->dram_f = f;
+}
+
 /* Runs the loops of temporal level lv in the mapping's order, outermost first. */
 static void run_level(struct walk *w, int lv, int pos)
 {
 	if (pos == DIM_COUNT) {
 		if (lv == LV_DRAM) {
 			each(w, LV_GLB, LV_RF, 0, mark_glb);
+			strip_step(w);
 			update_glb(w);
 			run_level(w, LV_GLB, 0);
 		} else {

@@ -301,10 +301,40 @@ static int bad_layer(struct cfg_doc *doc, const yaml_node_t *key, const struct w
 	if (!s || !n)
 		return cfg_err_at(err, doc, key, "expected a layer name of %s", net->name);
 	int near = cfg_closest(s, names, n);
-	if (near < 0) /* nothing close enough to suggest */
-		return cfg_err_at(err, doc, key, "%s has no CONV/FC layer '%s'", net->name, s);
+	if (near < 0)
+		return cfg_err_at(err, doc, key,
+				  "%s has no CONV/FC layer '%s' (parts of a layer join with '+')",
+				  net->name, s);
 	return cfg_err_at(err, doc, key, "%s has no CONV/FC layer '%s' (did you mean '%s'?)",
 			  net->name, s, names[near]);
+}
+
+/* Most parts a published layer key may join. */
+#define KEY_PARTS 4
+
+/* The CONV/FC layers a published key names: one layer, or parts joined by
+ * '+' whose energies add up (a layer the paper's network runs as two towers,
+ * e.g. "conv1_a+conv1_b"). Fills idx (up to max entries) and returns the
+ * count, or -1 if a part names no CONV/FC layer. */
+static int key_layers(const struct wl_network *net, const char *key, int *idx, int max)
+{
+	int n = 0;
+	const char *p = key;
+	while (p && *p) {
+		const char *plus = strchr(p, '+');
+		size_t len = plus ? (size_t)(plus - p) : strlen(p);
+		char part[sizeof net->layers[0].name];
+		if (n == max || len == 0 || len >= sizeof part)
+			return -1;
+		memcpy(part, p, len);
+		part[len] = '\0';
+		int li = wl_network_find(net, part);
+		if (li < 0 || !wl_layer_has_weights(&net->layers[li]))
+			return -1;
+		idx[n++] = li;
+		p = plus ? plus + 1 : NULL;
+	}
+	return n ? n : -1;
 }
 
 static int run_layer_energy(struct cfg_doc *doc, const struct check *c, struct ctx *x,
@@ -324,8 +354,8 @@ static int run_layer_energy(struct cfg_doc *doc, const struct check *c, struct c
 	const yaml_node_t *v = c->values;
 	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = yaml_document_get_node(&doc->doc, p->key);
-		int li = cfg_scalar(key) ? wl_network_find(&in.net, cfg_scalar(key)) : -1;
-		if (li < 0 || !wl_layer_has_weights(&in.net.layers[li])) {
+		int parts[KEY_PARTS];
+		if (!cfg_scalar(key) || key_layers(&in.net, cfg_scalar(key), parts, KEY_PARTS) < 0) {
 			rc = bad_layer(doc, key, &in.net, err);
 			goto out;
 		}
@@ -337,7 +367,8 @@ static int run_layer_energy(struct cfg_doc *doc, const struct check *c, struct c
 	for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top; p++) {
 		const yaml_node_t *key = yaml_document_get_node(&doc->doc, p->key);
 		const yaml_node_t *val = yaml_document_get_node(&doc->doc, p->value);
-		int li = wl_network_find(&in.net, cfg_scalar(key));
+		int parts[KEY_PARTS];
+		int n_parts = key_layers(&in.net, cfg_scalar(key), parts, KEY_PARTS);
 		struct comp_values cv;
 		uint64_t present;
 		if ((rc = cfg_decode(doc, val, comp_fields, CP_COUNT, &cv, &present, err)))
@@ -348,9 +379,11 @@ static int run_layer_energy(struct cfg_doc *doc, const struct check *c, struct c
 			char item[64];
 			snprintf(item, sizeof item, "%s %s", cfg_scalar(key), comp_names[k]);
 			const yaml_node_t *at = cfg_map_get(doc, val, comp_names[k]);
-			if ((rc = add_row(x->rep, c, item, cv.v[k], cv.v[k],
-					  component(&res[li], (enum comp)k) / c->unit, line_of(at),
-					  err)))
+			double esim = 0;
+			for (int i = 0; i < n_parts; i++)
+				esim += component(&res[parts[i]], (enum comp)k);
+			if ((rc = add_row(x->rep, c, item, cv.v[k], cv.v[k], esim / c->unit,
+					  line_of(at), err)))
 				goto out;
 		}
 	}
@@ -423,7 +456,10 @@ static int run_energy_ratio(struct cfg_doc *doc, const struct check *c, struct c
 			      &m[1], err);
 	if (!rc) {
 		char item[64];
-		snprintf(item, sizeof item, "%.24s/%.24s %s", num.net.name, den.net.name,
+		/* each side is named by its sparsity profile, or its network if dense */
+		snprintf(item, sizeof item, "%.24s/%.24s %s",
+			 sn.sparsity[0] ? num.sp.name : num.net.name,
+			 sd.sparsity[0] ? den.sp.name : den.net.name,
 			 c->metric == VM_ENERGY ? "E" : "MACs");
 		double ratio = c->metric == VM_ENERGY ? e[0] / e[1] : m[0] / m[1];
 		double p = pub.numerator / pub.denominator;
@@ -595,7 +631,7 @@ static void format_published(const struct validate_row *r, char *buf, size_t n)
 int validate_report_print(const struct validate_report *rep, FILE *out)
 {
 	int failed = 0, goal = 0;
-	fprintf(out, "%-16s %-24s %12s %12s %8s %6s %6s  %s\n", "check", "item", "published",
+	fprintf(out, "%-18s %-30s %12s %12s %8s %6s %6s  %s\n", "check", "item", "published",
 		"esim", "error", "goal", "tol", "status");
 	for (int i = 0; i < rep->n; i++) {
 		const struct validate_row *r = &rep->rows[i];
@@ -606,7 +642,7 @@ int validate_report_print(const struct validate_report *rep, FILE *out)
 		goal += e <= r->goal;
 		char pub[32];
 		format_published(r, pub, sizeof pub);
-		fprintf(out, "%-16s %-24s %12s %12.4g %7.1f%% %5.0f%% %5.0f%%  %s", r->check,
+		fprintf(out, "%-18s %-30s %12s %12.4g %7.1f%% %5.0f%% %5.0f%%  %s", r->check,
 			r->item, pub, r->esim, 100 * e, 100 * r->goal, 100 * r->tolerance, status);
 		if (e > r->tolerance && r->line)
 			fprintf(out, " (%s:%d)", rep->path, r->line);

@@ -260,7 +260,9 @@ static void test_eq3_ws(void)
  * S = 2 weights and runs d = 4 MACs per psum; the GLB loops are C (2, outer)
  * and F (2, inner), so each output visits the array b = 2 times while it
  * stays in the GLB (a = 1). Per output: DRAM 2a-1 = 1, GLB 2a(b-1) = 2, array
- * ab(c-1) = 2, RF 2abc(d-1) = 24. Weights (16) are read once at each level and
+ * ab(c-1) = 2, and at the RF a read and a write per MAC, 2abcd = 32 (Eq. 4's
+ * RF term 2abc(d-1) = 24 leaves out the first MAC of each residency, which
+ * ISCA 2016 Fig. 10 counts; see sim/access/count.c). Weights (16) are read once at each level and
  * used by F = 2 MACs. Ifmaps (24 values): each PE keeps a 2-channel, 2-wide
  * window that slides by one column per F step (2 new words), and the two PE
  * rows need disjoint rows, so 24 words reach PEs and 32 MACs read them. */
@@ -280,7 +282,7 @@ static void test_eq4_rs(void)
 		[TY_IFMAP] = {24, 24, 24, 32},
 		[TY_WEIGHT] = {16, 16, 16, 32},
 		[TY_PSUM] = {outs * (2 * a - 1), outs * 2 * a * (b - 1), outs * a * b * (c - 1),
-			     outs * 2 * a * b * c * (d - 1)},
+			     outs * 2 * a * b * c * d},
 	};
 	expect_counts(&m, &l, want);
 }
