@@ -184,7 +184,7 @@ int sweep_run_open(struct run *r, struct sweep_experiment *e, const char *experi
 	memset(e, 0, sizeof *e);
 	r->e = e;
 	r->o = o;
-	pthread_mutex_init(&r->lock, NULL);
+	sweep_run_shared_init(r);
 	if (o->shard_count > 1 && o->shard_index >= o->shard_count)
 		return sim_err_set(err, SIM_ERR_USAGE, NULL, 0, 0, "shard %u of %u: the shard must be "
 				   "in [0, %u)", o->shard_index, o->shard_count, o->shard_count);
@@ -296,6 +296,7 @@ void sweep_run_deinit(struct run *r)
 	free(r->members);
 	free(r->group_start);
 	pthread_mutex_destroy(&r->lock);
+	mask_cache_deinit(&r->masks);
 	memset(r, 0, sizeof *r);
 }
 

@@ -507,7 +507,7 @@ static void run_worker(const char *path, const struct sweep_run_opts *o, int ran
 	r->e = &w->e;
 	r->o = &w->o;
 	r->sink.send = send_row;
-	pthread_mutex_init(&r->lock, NULL);
+	sweep_run_shared_init(r);
 	struct hello h;
 	memset(&h, 0, sizeof h);
 	int rc = sweep_experiment_load(&w->e, path, &w->err);

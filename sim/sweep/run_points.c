@@ -13,7 +13,6 @@
  * bits for CONV and 5 for FC layers, fillers included, plus wbits per stored
  * weight and a 32-bit scale). */
 #include <errno.h>
-#include <gsl/gsl_rng.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +27,7 @@
 #include "eap/eap.h"
 #include "eap/lowrank.h"
 #include "nn/checkpoint.h"
+#include "sweep/mask_counts.h"
 #include "sweep/run_points.h"
 #include "sweep/scalpel.h"
 #include "workload/network_edit.h"
@@ -44,19 +44,17 @@ static int storage_bits(const struct wl_layer *l, const uint8_t *mask, uint64_t 
 			enum wl_granularity g, uint32_t simd_width, unsigned wbits, double *bits,
 			struct sim_err *err)
 {
-	double dense = (double)n * wbits;
-	uint64_t kept = prune_mask_kept(mask, n);
-	if (kept == n) {
-		*bits = dense;
-		return 0;
+	struct mask_layer_counts c = {n, prune_mask_kept(mask, n), n, 0, index_bits(l)};
+	if (c.kept < n) {
+		struct prune_groups pg;
+		struct storage_layer sl;
+		if (eap_layer_groups(l, g, MASK_FC_BLOCK, simd_width, &pg, err) ||
+		    storage_layer_from_mask(l, &pg, mask, wbits, c.index_bits, &sl, err))
+			return SIM_ERR_INTERNAL;
+		c.weight_entries = sl.weight_entries;
+		c.index_entries = sl.index_entries;
 	}
-	struct prune_groups pg;
-	struct storage_layer sl;
-	if (eap_layer_groups(l, g, 4, simd_width, &pg, err) ||
-	    storage_layer_from_mask(l, &pg, mask, wbits, index_bits(l), &sl, err))
-		return SIM_ERR_INTERNAL;
-	double sparse = (double)sl.weight_entries * wbits + (double)sl.index_entries * sl.ibits + 32;
-	*bits = sparse < dense ? sparse : dense;
+	*bits = mask_layer_storage_bits(&c, wbits);
 	return 0;
 }
 
@@ -211,7 +209,7 @@ int sweep_point_finish(struct run *r, const struct cohort *c, struct nn_model *m
 		const struct nn_layer *L = &m->layers[i];
 		if (!L->weight.n)
 			continue;
-		double bits;
+		double bits = 0;
 		rc = storage_bits(&m->net.layers[i], L->weight.mask, L->weight.n,
 				  gran ? gran[i] : WL_GRAN_0D, simd_width, word_or(p->wbits, hw),
 				  &bits, err);
@@ -542,35 +540,17 @@ static int point_run_energy(struct run *r, size_t p, struct sim_err *err)
 		hw_run.net = shrunk;
 	if (!rc)
 		rc = sweep_simulate(&hw_run, &sp, pt->wbits, pt->abits, &en, err);
+	/* Storage of a random mask at the profile's density and granularity. */
+	const struct mask_counts *mc = NULL;
+	if (!rc)
+		rc = mask_cache_get(&r->masks, pt->network, pt->sparsity, pt->seed, &hw_run.net, &sp,
+				    index_bits, &mc, err);
 	double nonzero = 0, weights = 0, storage = 0;
-	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
-	gsl_rng_set(rng, pt->seed);
-	for (int i = 0; !rc && i < hw_run.net.n_layers; i++) {
-		const struct wl_layer *l = &hw_run.net.layers[i];
-		uint64_t n = wl_layer_weights(l);
-		if (!n)
-			continue;
-		/* Storage of a random mask at the profile's density and granularity. */
-		struct prune_groups pg;
-		uint8_t *mask = sim_malloc(n, err);
-		if (!mask) {
-			rc = SIM_ERR_NOMEM;
-			break;
-		}
-		double bits = 0;
-		rc = eap_layer_groups(l, sp.layers[i].granularity, 4, sp.layers[i].simd_width, &pg,
-				      err);
-		if (!rc)
-			rc = storage_mask_random(&pg, sp.layers[i].weight_density, rng, mask, err);
-		if (!rc)
-			rc = storage_bits(l, mask, n, sp.layers[i].granularity,
-					  sp.layers[i].simd_width, word_or(pt->wbits, &hw), &bits, err);
-		nonzero += (double)prune_mask_kept(mask, n);
-		weights += (double)n;
-		storage += bits;
-		free(mask);
+	for (int i = 0; !rc && i < mc->n; i++) {
+		nonzero += (double)mc->layers[i].kept;
+		weights += (double)mc->layers[i].weights;
+		storage += mask_layer_storage_bits(&mc->layers[i], word_or(pt->wbits, &hw));
 	}
-	gsl_rng_free(rng);
 	if (!rc) {
 		struct row_metrics rm = {pt->seed, NAN, NAN, nonzero, weights, storage, &en, &hw_run};
 		rc = sweep_row_append(r, r->e->ids[p], p, &rm, err);

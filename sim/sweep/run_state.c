@@ -24,6 +24,12 @@ const char *const sweep_metric_cols[SWEEP_N_METRICS] = {
 static_assert(sizeof sweep_metric_cols / sizeof sweep_metric_cols[0] == SWEEP_N_METRICS,
 	      "one name per metric");
 
+void sweep_run_shared_init(struct run *r)
+{
+	pthread_mutex_init(&r->lock, NULL);
+	mask_cache_init(&r->masks);
+}
+
 struct cohort *sweep_cohort_of(struct run *r, uint64_t seed)
 {
 	for (size_t i = 0; i < r->n_cohorts; i++)

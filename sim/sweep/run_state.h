@@ -14,6 +14,7 @@
 #include "mapper/network_eval.h"
 #include "nn/dataset.h"
 #include "sweep/experiment.h"
+#include "sweep/mask_counts.h"
 #include "sweep/results.h"
 #include "sweep/run.h"
 #include "sweep/simulate.h"
@@ -72,7 +73,11 @@ struct run {
 	double t0;
 	int rc;
 	struct sim_err err;
+	struct mask_cache masks; /* energy-only points' storage counts */
 };
+
+/* Initialises r's lock and mask cache (sweep_run_deinit frees them). */
+void sweep_run_shared_init(struct run *r);
 
 /* The cohort of a seed (one exists for every point's seed). */
 struct cohort *sweep_cohort_of(struct run *r, uint64_t seed);
