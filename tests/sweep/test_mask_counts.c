@@ -63,13 +63,20 @@ static void check_counts(const struct mask_counts *c, enum wl_granularity g, uin
 	gsl_rng_free(rng);
 }
 
+/* LeNet-300-100 and Han's profile for it. */
+static void load(struct wl_network *net, struct wl_sparsity *sp)
+{
+	struct sim_err err;
+	CU_ASSERT_EQUAL_FATAL(wl_network_load(net, NET, &err), 0);
+	CU_ASSERT_EQUAL_FATAL(wl_sparsity_load(sp, net, PROFILE, &err), 0);
+}
+
 static void test_draw_matches_sampling(void)
 {
 	struct wl_network net;
 	struct wl_sparsity sp;
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, NET, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(wl_sparsity_load(&sp, &net, PROFILE, &err), 0);
+	load(&net, &sp);
 	struct mask_counts c;
 	CU_ASSERT_EQUAL_FATAL(mask_counts_draw(&net, &sp, 7, five_bits, &c, &err), 0);
 	check_counts(&c, WL_GRAN_0D, 7);
@@ -103,8 +110,7 @@ static void test_cache(void)
 	struct wl_network net;
 	struct wl_sparsity sp;
 	struct sim_err err;
-	CU_ASSERT_EQUAL_FATAL(wl_network_load(&net, NET, &err), 0);
-	CU_ASSERT_EQUAL_FATAL(wl_sparsity_load(&sp, &net, PROFILE, &err), 0);
+	load(&net, &sp);
 	struct mask_cache mc;
 	mask_cache_init(&mc);
 	const struct mask_counts *a, *b, *other;
