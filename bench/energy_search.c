@@ -18,22 +18,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "arch/arch.h"
 #include "arch/energy.h"
+#include "core/clock.h"
 #include "mapper/network_eval.h"
 #include "workload/network.h"
 
 #define REPEATS 3
-
-static double now(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* The median of x[0..REPEATS) (sorts x). */
 static double median(double *x)
@@ -59,12 +52,12 @@ static double layer_search(const struct arch *a, const struct energy_table *t,
 	struct access_layer_in in = mapper_layer_in(net, NULL, li, 16);
 	struct mapper_opts o = {.objective = OBJ_ENERGY, .threads = 1, .exhaustive = exhaustive};
 	struct sim_err err;
-	double t0 = now();
+	double t0 = sim_now_s();
 	if (mapper_search_layer(a, t, &bits, &in, a->dataflow, &o, r, NULL, &err)) {
 		sim_err_print(&err, stderr);
 		exit(1);
 	}
-	return now() - t0;
+	return sim_now_s() - t0;
 }
 
 int main(int argc, char **argv)
@@ -92,12 +85,12 @@ int main(int argc, char **argv)
 	for (int k = 0; k < REPEATS; k++) {
 		struct net_eval_opts o = {.objective = OBJ_ENERGY, .threads = 2};
 		net_result_deinit(&r);
-		double t0 = now(), c0 = cpu_seconds(RUSAGE_SELF);
+		double t0 = sim_now_s(), c0 = cpu_seconds(RUSAGE_SELF);
 		if (mapper_network_eval(&a, &t, &net, NULL, NULL, 16, &o, &r, &err)) {
 			sim_err_print(&err, stderr);
 			return 1;
 		}
-		wall[k] = now() - t0;
+		wall[k] = sim_now_s() - t0;
 		cpu[k] = cpu_seconds(RUSAGE_SELF) - c0;
 	}
 	double s = median(wall);
@@ -132,9 +125,9 @@ int main(int argc, char **argv)
 		snprintf(cmd, sizeof cmd,
 			 "%s sweep experiments/vgg16-dataflows.yaml --results %s --no-plots "
 			 ">/dev/null 2>&1", esim, dir);
-		double t0 = now(), c0 = cpu_seconds(RUSAGE_CHILDREN);
+		double t0 = sim_now_s(), c0 = cpu_seconds(RUSAGE_CHILDREN);
 		int rc = system(cmd);
-		sweep[k] = runs[k] = now() - t0;
+		sweep[k] = runs[k] = sim_now_s() - t0;
 		sweep_cpu[k] = cpu_seconds(RUSAGE_CHILDREN) - c0;
 		snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
 		if (rc != 0 || system(cmd) != 0) {

@@ -19,11 +19,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <gsl/gsl_sort.h>
 #include <gsl/gsl_statistics_double.h>
+
+#include "core/clock.h"
 
 #define REPEATS 3
 #define POINTS 24
@@ -34,13 +35,6 @@ static const char experiment[] =
 	"       energy: energy-tables/eyeriss-65nm.yaml,\n"
 	"       sparsity: configs/sparsity/alexnet-han2015.yaml}\n"
 	"axes:\n  batch: [1, 2, 4]\n  dataflow: [rs, ws, os, nlr]\n  wbits: [16, 8]\n";
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* CPU seconds (user + system) of every finished child process and its
  * descendants (mpirun waits for its ranks, so theirs are counted). */
@@ -56,9 +50,9 @@ static double children_cpu_s(void)
  * the CPU seconds it used. */
 static double timed(const char *cmd, double *cpu)
 {
-	double t0 = now_s(), c0 = children_cpu_s();
+	double t0 = sim_now_s(), c0 = children_cpu_s();
 	int rc = system(cmd);
-	double t = now_s() - t0;
+	double t = sim_now_s() - t0;
 	*cpu = children_cpu_s() - c0;
 	if (rc != 0) {
 		fprintf(stderr, "sweep_mpi: failed (%d): %s\n", rc, cmd);

@@ -21,18 +21,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "nn/dataset.h"
 #include "nn/model.h"
 #include "nn/train.h"
-
-static double clock_s(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 struct rate {
 	double wall_per_s, cpu_per_s;
@@ -50,7 +43,7 @@ static struct rate train_rate(struct nn_model *m, const struct nn_dataset *d, ui
 		nn_model_backprop(m, d->images, d->labels, batch, NULL, NULL);
 		nn_sgd_step(m, 0.01, 0.9, 5e-4, 0.0);
 	}
-	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	double w0 = sim_clock_s(CLOCK_MONOTONIC), c0 = sim_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t s = 0; s < steps; s++) {
 		uint64_t first = s * batch % (d->n - batch);
 		nn_model_backprop(m, d->images + first * img, d->labels + first, batch, NULL, NULL);
@@ -58,7 +51,7 @@ static struct rate train_rate(struct nn_model *m, const struct nn_dataset *d, ui
 	}
 	nn_model_forward(m, d->images + (d->n - eval) * img, d->labels + (d->n - eval), eval,
 			 NULL, NULL, NULL);
-	double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	double w = sim_clock_s(CLOCK_MONOTONIC) - w0, c = sim_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	return (struct rate){(double)(steps * batch) / w, (double)(steps * batch) / c};
 }
 
@@ -126,14 +119,14 @@ static struct rate infer_rate(struct nn_model *m, const struct nn_dataset *d, ui
 {
 	const uint64_t img = (uint64_t)d->c * d->h * d->w, per_pass = d->n / batch;
 	nn_model_forward(m, d->images, d->labels, batch, NULL, NULL, NULL);
-	double w0 = clock_s(CLOCK_MONOTONIC), c0 = clock_s(CLOCK_PROCESS_CPUTIME_ID);
+	double w0 = sim_clock_s(CLOCK_MONOTONIC), c0 = sim_clock_s(CLOCK_PROCESS_CPUTIME_ID);
 	for (uint64_t s = 0; s * batch < images; s++) {
 		uint64_t first = (s % per_pass) * batch;
 		nn_model_forward(m, d->images + first * img, d->labels + first, batch, NULL, NULL,
 				 NULL);
 	}
 	uint64_t done = (images + batch - 1) / batch * batch;
-	double w = clock_s(CLOCK_MONOTONIC) - w0, c = clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
+	double w = sim_clock_s(CLOCK_MONOTONIC) - w0, c = sim_clock_s(CLOCK_PROCESS_CPUTIME_ID) - c0;
 	return (struct rate){(double)done / w, (double)done / c};
 }
 

@@ -6,18 +6,11 @@
 #include <gsl/gsl_statistics_double.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "compress/prune.h"
+#include "core/clock.h"
 #include "core/detmath.h"
 #include "core/mem.h"
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void lat_layer_result_deinit(struct lat_layer_result *r)
 {
@@ -64,10 +57,10 @@ static int make_masks(struct bench *b, double d, bool own, struct sim_err *err)
 /* Per-call time of the kernel, one sample. */
 static double sample(const struct lat_weights *f, struct bench *b, uint64_t calls)
 {
-	double t0 = now_s();
+	double t0 = sim_clock_s(CLOCK_THREAD_CPUTIME_ID);
 	for (uint64_t i = 0; i < calls; i++)
 		lat_run(f, &b->ws, b->x, b->y);
-	return (now_s() - t0) / (double)calls;
+	return (sim_clock_s(CLOCK_THREAD_CPUTIME_ID) - t0) / (double)calls;
 }
 
 static int measure_point(struct bench *b, double d, bool own, struct lat_point *pt,

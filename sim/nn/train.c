@@ -16,8 +16,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "core/clock.h"
 #include "core/detmath.h"
 #include "core/mem.h"
 
@@ -49,13 +49,6 @@ double nn_train_lr(const struct nn_train_opts *o, uint32_t epoch)
 	default:
 		return o->lr;
 	}
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Checks that data fits m: image shape and label range. */
@@ -135,7 +128,7 @@ int nn_train(struct nn_model *m, const struct nn_dataset *data, const struct nn_
 		perm[i] = i;
 	uint64_t step = 0;
 	for (uint32_t epoch = 0; epoch < o->epochs; epoch++) {
-		const double lr = nn_train_lr(o, epoch), t0 = now_s();
+		const double lr = nn_train_lr(o, epoch), t0 = sim_now_s();
 		gsl_ran_shuffle(rng, perm, data->n, sizeof *perm);
 		double loss = 0.0;
 		uint64_t correct = 0, seen = 0;
@@ -163,7 +156,7 @@ int nn_train(struct nn_model *m, const struct nn_dataset *data, const struct nn_
 			if (!o->progress || !(last || (o->progress_every &&
 							(b + 1) % o->progress_every == 0)))
 				continue;
-			const double el = now_s() - t0;
+			const double el = sim_now_s() - t0;
 			struct nn_progress p = {
 				.epoch = epoch, .epochs = o->epochs, .batch = b + 1,
 				.batches = batches, .loss = loss / (double)seen,

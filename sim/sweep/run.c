@@ -237,7 +237,7 @@ int sweep_run_open(struct run *r, struct sweep_experiment *e, const char *experi
 	if (s->outside_shard)
 		sweep_progress_line(r, "%zu points belong to the other %u shards", s->outside_shard,
 				    o->shard_count - 1);
-	r->t0 = sweep_now_s();
+	r->t0 = sim_now_s();
 	return 0;
 }
 
@@ -269,7 +269,7 @@ int sweep_run_prepare(struct run *r, int train_threads, struct sim_err *err)
 		if (c->needed && !(rc = sweep_baseline_train(r, c, train_threads, err)))
 			rc = sweep_baseline_row(r, c, err);
 	}
-	r->t0 = sweep_now_s();
+	r->t0 = sim_now_s();
 	return rc;
 }
 

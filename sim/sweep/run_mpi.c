@@ -284,7 +284,7 @@ static void coordinate(struct coord *c)
 	while (c->stopped < c->size - 1) {
 		MPI_Status st;
 		wait_message(MPI_ANY_SOURCE, &st);
-		double t0 = sweep_now_s();
+		double t0 = sim_now_s();
 		int len, k = st.MPI_SOURCE;
 		char *buf = recv_probed(&st, &len);
 		switch (st.MPI_TAG) {
@@ -314,7 +314,7 @@ static void coordinate(struct coord *c)
 		}
 		}
 		free(buf);
-		c->handling_s += sweep_now_s() - t0;
+		c->handling_s += sim_now_s() - t0;
 	}
 }
 

@@ -39,13 +39,6 @@ struct cohort *sweep_cohort_of(struct run *r, uint64_t seed)
 	return NULL;
 }
 
-double sweep_now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static void fmt_duration(char *buf, size_t size, double s)
 {
 	if (s < 60)
@@ -63,7 +56,7 @@ static void progress_point(struct run *r, const char *id, const char *origin, do
 	r->done++;
 	if (r->o->quiet)
 		return;
-	double el = sweep_now_s() - r->t0;
+	double el = sim_now_s() - r->t0;
 	char eta[32], elapsed[32], ranks[64] = "", where[300] = "";
 	fmt_duration(elapsed, sizeof elapsed, el);
 	fmt_duration(eta, sizeof eta, r->done ? el / (double)r->done * (double)(r->total - r->done) : 0);

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "core/clock.h"
 #include "core/err.h"
 #include "mapper/network_eval.h"
 #include "nn/dataset.h"
@@ -90,9 +91,6 @@ struct row_metrics {
 	const struct net_result *en;
 	const struct sweep_hw *hw;
 };
-
-/* Seconds on the monotonic clock. */
-double sweep_now_s(void);
 
 /* Progress: a status line on a terminal, a line per event in a log. */
 void sweep_progress_line(struct run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -13,9 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "core/clock.h"
 #include "test.h"
 #include "util/util.h"
 
@@ -32,13 +32,6 @@ static const char experiment[] =
 	"axes:\n"
 	"  wbits: [16, 12, 8, 6, 4, 2]\n"
 	"  pe_rows: [12, 6, 4]\n";
-
-static double now_s(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
-}
 
 /* Splits text into lines (in place); returns the count. */
 static int split_lines(char *text, char **lines, int max)
@@ -85,9 +78,9 @@ static void test_kill_resume(void)
 
 	const char *ref_args[] = {tu_esim(), "sweep", yaml, "--results", ref_dir, "--no-plots",
 				  "--quiet", "--jobs", "2", NULL};
-	double t0 = now_s();
+	double t0 = sim_now_s();
 	CU_ASSERT_EQUAL_FATAL(tu_run(ref_args, NULL), 0);
-	double full_s = now_s() - t0;
+	double full_s = sim_now_s() - t0;
 	char *ref_text = tu_slurp(ref_csv, NULL);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(ref_text);
 	char *ref[64];
